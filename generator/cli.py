@@ -1,0 +1,172 @@
+"""kafka-profiles: render, check, explain and list profiles.
+
+Exit codes: 0 ok, 1 drift found by `check`, 2 bad input. Bad input is one line per problem on
+stderr and never a traceback. Heavy modules are imported inside commands so that `--help` and
+`profiles` stay instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from generator.errors import GeneratorError
+
+EXIT_DRIFT = 1
+EXIT_BAD_INPUT = 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+PROFILES_HELP = "Profiles to apply in order, comma-separated (aliases allowed): ha,throughput"
+site_option = click.option(
+    "-f", "--values", "site", type=click.Path(path_type=Path), default=None,
+    help="Site file applied after the profiles (namespace, zones, sizes, ...).",
+)
+set_option = click.option(
+    "--set", "sets", multiple=True, metavar="KEY=VALUE",
+    help="Override one parameter by dotted key, last of all: --set kafka.replicas=7",
+)
+out_option = click.option(
+    "--out", "out_root", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+    help="Root folder of the targets.",
+)
+
+
+def user_errors(command: F) -> F:
+    """Turn GeneratorError into one line per problem and exit 2."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GeneratorError as error:
+            for line in error.message.splitlines():
+                click.echo(f"error: {line}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="kafka-profiles")
+def cli() -> None:
+    """Render Kafka tuning profiles into validated Kubernetes manifests and configs."""
+
+
+@cli.command()
+@click.argument("profiles_spec", metavar="PROFILES")
+@site_option
+@set_option
+@out_option
+@user_errors
+def render(profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_root: Path) -> None:
+    """Render, validate and write OUT/<target>/ (written only when everything validated)."""
+    from generator.target import Request, build
+    from generator.writer import write
+
+    result = build(Request(profiles_spec, site, sets))
+    _print_warnings(result.warnings)
+    changes = write(out_root, result.target, result.files)
+    for change in changes:
+        click.echo(f"{change.status:<9} {out_root / result.target / change.path}")
+    counts = {s: sum(c.status == s for c in changes) for s in ("created", "updated", "identical", "removed")}
+    click.echo(f"{result.target}: {', '.join(f'{n} {s}' for s, n in counts.items())}; {result.summary}")
+
+
+@cli.command()
+@click.argument("targets", nargs=-1)
+@out_option
+@user_errors
+def check(targets: tuple[str, ...], out_root: Path) -> None:
+    """Re-render every target in OUT/ (or the TARGETS named) and exit 1 if any file differs."""
+    from generator.target import build, parse_render_command
+    from generator.writer import compare, safe_target_dir
+
+    names = targets or tuple(sorted(p.name for p in out_root.glob("*") if p.is_dir() and not p.name.startswith(".")))
+    if not names:
+        raise GeneratorError(f"{out_root}: no targets to check; run make render-all first")
+    stale = 0
+    for name in names:
+        target_dir = safe_target_dir(out_root, name)
+        params_file = target_dir / "params.yaml"
+        first_line = params_file.read_text(encoding="utf-8").split("\n", 1)[0] if params_file.is_file() else ""
+        request = parse_render_command(first_line)
+        if request is None:
+            click.echo(f"stale     {target_dir}: no params.yaml header to replay; render it again")
+            stale += 1
+            continue
+        drift = [c for c in compare(target_dir, build(request).files) if c.status != "identical"]
+        for change in drift:
+            click.echo(f"{_drift_word(change.status):<9} {target_dir / change.path}")
+        stale += bool(drift)
+        click.echo(f"{name}: {'stale, run: make render-all' if drift else 'up to date'}")
+    if stale:
+        sys.exit(EXIT_DRIFT)
+
+
+def _drift_word(status: str) -> str:
+    """What `render` would do to the file on disk."""
+    return {"created": "missing", "removed": "extra", "updated": "changed"}[status]
+
+
+@cli.command(name="profiles")
+def list_profiles() -> None:
+    """List the profiles with their aliases and summaries."""
+    from generator.profiles import discover
+    from generator.target import Sources
+
+    try:
+        known = discover(Sources().profiles_dir)
+    except GeneratorError as error:
+        click.echo(f"error: {error.message}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    width = max(len(name) for name in known)
+    for info in known.values():
+        aliases = f" (alias: {', '.join(info.aliases)})" if info.aliases else ""
+        click.echo(f"{info.name:<{width}}  {info.summary}{aliases}")
+
+
+@cli.command()
+@click.argument("profiles_spec", metavar="PROFILES")
+@site_option
+@set_option
+@user_errors
+def explain(profiles_spec: str, site: Path | None, sets: tuple[str, ...]) -> None:
+    """Show every effective setting, its value and the layer that set it."""
+    from generator.paramsfile import flat_settings
+    from generator.target import Request, Sources, checked, load
+
+    merged, target, _ = load(Request(profiles_spec, site, sets), Sources())
+    warnings = checked(merged)
+    click.echo(f"target {target}")
+    rows = flat_settings(merged)
+    width = max(len(key) for key, _, _ in rows)
+    for key, value, source in rows:
+        click.echo(f"  {key:<{width}}  {value:<24}  {source}")
+    for conflict in merged.conflicts:
+        values = " vs ".join(f"{v!r} ({s})" for s, v in conflict.settings)
+        click.echo(f"conflict: {conflict.key}: {values}; {conflict.winner} wins (later profile)")
+    _print_warnings(warnings)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of the parameter set (for editors and site-file checks)."""
+    import json
+
+    from generator.params import schema as load_schema
+
+    click.echo(json.dumps(load_schema(), indent=2, sort_keys=True))
+
+
+def _print_warnings(warnings: list[Any]) -> None:
+    for warning in warnings:
+        click.echo(f"warning: {warning.line()}", err=True)
+
+
+def main() -> None:
+    cli(prog_name="kafka-profiles")

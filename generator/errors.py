@@ -1,0 +1,39 @@
+"""The few error types a user can see. The CLI prints each as one line and exits 2."""
+
+from __future__ import annotations
+
+
+class GeneratorError(Exception):
+    """Bad input: a message that names the key, where it came from and what is allowed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ProfileError(GeneratorError):
+    """A profile or site file cannot be found, read or merged."""
+
+
+class ParamsError(GeneratorError):
+    """The merged parameters break the schema or a cross-field rule."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class TemplateError(GeneratorError):
+    """A template failed to render; names template and line."""
+
+
+class ValidationFailed(GeneratorError):
+    """Rendered output failed Kubernetes or key-catalog validation."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class OutputError(GeneratorError):
+    """The output folder cannot be written safely."""

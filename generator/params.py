@@ -1,0 +1,300 @@
+"""Check a merged parameter set: the published JSON Schema first, then cross-field rules.
+
+Every finding names the dotted key, the layer that set it and what is allowed, on one line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from generator.profiles import Merged
+
+SCHEMA_RESOURCE = "params.schema.json"
+
+# Keys the generator derives per pod or from other parameters; a user value would be overwritten.
+DERIVED_KEYS = {
+    "kafka.config": {
+        "broker.id": "derived from the pod ordinal by the start script",
+        "advertised.listeners": "derived per broker from its Service (R13)",
+        "listeners": "derived from kafka.ports.internal",
+        "zookeeper.connect": "derived from the ZooKeeper Services",
+        "log.dirs": "derived from the data volume mount",
+        "broker.rack": "derived from the pod's zone",
+    },
+    "zookeeper.config": {
+        "dataDir": "derived from the data volume mount",
+        "dataLogDir": "derived from the datalog volume mount",
+        "clientPort": "set zookeeper.ports.client",
+    },
+    "clients.producer": {"bootstrap.servers": "derived from the bootstrap Service"},
+    "clients.consumer": {"bootstrap.servers": "derived from the bootstrap Service"},
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: str  # "error" | "warning"
+    key: str
+    message: str
+    source: str
+    ids: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        cited = f" [{', '.join(self.ids)}]" if self.ids else ""
+        return f"{self.key}: {self.message} (set by {self.source}){cited}"
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("generator.schema").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def check(merged: Merged) -> list[Finding]:
+    """All findings; rules run only when the schema passed, so they can trust types."""
+    findings = list(_schema_findings(merged))
+    if findings:
+        return findings
+    for rule in RULES:
+        findings.extend(rule(merged))
+    return findings
+
+
+def _schema_findings(merged: Merged) -> Iterator[Finding]:
+    import jsonschema  # imported here: `--help` and `profiles` must not pay for it
+
+    validator = _validator_class()(schema())
+    for error in sorted(validator.iter_errors(merged.params), key=lambda e: [str(p) for p in e.path]):
+        key = ".".join(str(p) for p in error.path)
+        message = _schema_message(error)
+        if error.validator == "additionalProperties":
+            extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            for name in extra:
+                child = f"{key}.{name}" if key else name
+                allowed = ", ".join(sorted(error.schema.get("properties", {})))
+                yield Finding("error", child, f"unknown parameter; known here: {allowed}", merged.source_of(child))
+            continue
+        assert isinstance(error, jsonschema.ValidationError)
+        yield Finding("error", key or "(top level)", message, merged.source_of(key))
+
+
+@cache
+def _validator_class() -> Any:
+    import jsonschema
+
+    return jsonschema.validators.validator_for(schema())
+
+
+def _schema_message(error: Any) -> str:
+    value, expected = error.instance, error.validator_value
+    if error.validator == "enum":
+        return f"{value!r} is not allowed; allowed: {', '.join(map(str, expected))}"
+    if error.validator == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return f"expected {' or '.join(kinds)}, got {type(value).__name__} {value!r}"
+    if error.validator == "minimum":
+        return f"must be >= {expected}, got {value!r}"
+    if error.validator == "maximum":
+        return f"must be <= {expected}, got {value!r}"
+    if error.validator == "pattern":
+        described = error.schema.get("description")
+        return f"{value!r} is not valid; expected {described or 'a value matching ' + expected}"
+    if error.validator == "required":
+        return f"missing required parameter(s): {', '.join(sorted(set(expected) - set(value)))}"
+    return str(error.message)
+
+
+# --- cross-field rules -------------------------------------------------------------------------
+
+Rule = Callable[[Merged], list[Finding]]
+
+
+def _err(m: Merged, key: str, message: str, *ids: str) -> Finding:
+    return Finding("error", key, message, m.source_of(key), ids)
+
+
+def _warn(m: Merged, key: str, message: str, *ids: str) -> Finding:
+    return Finding("warning", key, message, m.source_of(key), ids)
+
+
+def _production(m: Merged) -> bool:
+    return bool(m.params["cluster"]["environment"] == "production")
+
+
+def ensemble_size(m: Merged) -> list[Finding]:
+    replicas = m.params["zookeeper"]["replicas"]
+    if _production(m) and (replicas < 3 or replicas % 2 == 0):
+        return [
+            _err(m, "zookeeper.replicas", f"must be odd and >= 3 in production, got {replicas}; "
+                 "an even ensemble tolerates no more failures than the odd one below it", "R09", "C09")
+        ]
+    return []
+
+
+def single_broker(m: Merged) -> list[Finding]:
+    replicas = m.params["kafka"]["replicas"]
+    if _production(m) and replicas < 2:
+        return [_err(m, "kafka.replicas", f"must be >= 2 in production, got {replicas}", "R09")]
+    return []
+
+
+def replication_fits_brokers(m: Merged) -> list[Finding]:
+    brokers, config = m.params["kafka"]["replicas"], m.params["kafka"]["config"]
+    found = []
+    for name in ("default.replication.factor", "offsets.topic.replication.factor",
+                 "transaction.state.log.replication.factor"):
+        factor = config.get(name)
+        if isinstance(factor, int) and factor > brokers:
+            found.append(_err(m, f"kafka.config.{name}", f"{factor} exceeds kafka.replicas={brokers}; "
+                              "allowed: at most the number of brokers", "R28"))
+    return found
+
+
+def min_isr_fits_replication(m: Merged) -> list[Finding]:
+    config = m.params["kafka"]["config"]
+    found = []
+    for isr_key, rf_key in (("min.insync.replicas", "default.replication.factor"),
+                            ("transaction.state.log.min.isr", "transaction.state.log.replication.factor")):
+        isr, rf = config.get(isr_key), config.get(rf_key)
+        if not (isinstance(isr, int) and isinstance(rf, int)):
+            continue
+        key = f"kafka.config.{isr_key}"
+        if isr > rf:
+            found.append(_err(m, key, f"{isr} exceeds {rf_key}={rf}: acks=all writes could never succeed; "
+                              f"allowed: 1..{rf}", "R25"))
+        elif isr == rf and _production(m):
+            found.append(_warn(m, key, f"equals {rf_key}={rf}: losing any one replica stops acks=all "
+                               "writes", "R25"))
+    return found
+
+
+def idempotence_needs_acks_all(m: Merged) -> list[Finding]:
+    producer = m.params["clients"]["producer"]
+    if producer.get("enable.idempotence") is not True:
+        return []
+    found = []
+    if str(producer.get("acks")) not in ("all", "-1"):
+        found.append(_err(m, "clients.producer.acks", f"{producer.get('acks')!r} with enable.idempotence=true; "
+                          "allowed: all (or set enable.idempotence=false)", "R43"))
+    in_flight = producer.get("max.in.flight.requests.per.connection")
+    if isinstance(in_flight, int) and in_flight > 5:
+        found.append(_err(m, "clients.producer.max.in.flight.requests.per.connection",
+                          f"{in_flight} with enable.idempotence=true; allowed: 1..5", "R43"))
+    return found
+
+
+def zookeeper_pdb_keeps_quorum(m: Merged) -> list[Finding]:
+    zk = m.params["zookeeper"]
+    quorum, chosen = zk["replicas"] // 2 + 1, zk["pdb"]["minAvailable"]
+    if chosen is None:
+        return []
+    if chosen < quorum:
+        return [_err(m, "zookeeper.pdb.minAvailable", f"{chosen} lets a drain break quorum; allowed: "
+                     f"{quorum}..{zk['replicas']} for {zk['replicas']} servers (or null = {quorum})", "R07")]
+    if chosen > zk["replicas"]:
+        return [_err(m, "zookeeper.pdb.minAvailable", f"{chosen} exceeds zookeeper.replicas={zk['replicas']}; "
+                     "no node could ever be drained", "R07")]
+    return []
+
+
+def heap_below_memory_limit(m: Merged) -> list[Finding]:
+    found = []
+    for component, heap_key in (("kafka", "size"), ("zookeeper", "max")):
+        heap = _jvm_bytes(m.params[component]["heap"][heap_key])
+        limit = _k8s_bytes(m.params[component]["resources"]["limits"]["memory"])
+        if heap >= limit:
+            found.append(_err(m, f"{component}.heap.{heap_key}", f"{m.params[component]['heap'][heap_key]} "
+                              f"does not fit {component}.resources.limits.memory; allowed: below the limit, "
+                              "with room for the page cache", "R05"))
+    return found
+
+
+def derived_keys_not_set(m: Merged) -> list[Finding]:
+    found = []
+    for section, keys in DERIVED_KEYS.items():
+        head, tail = section.split(".")
+        values = m.params[head][tail]
+        for name, why in keys.items():
+            if name in values:
+                found.append(_err(m, f"{section}.{name}", f"is not a parameter: {why}"))
+    return found
+
+
+def unclean_with_durable_producer(m: Merged) -> list[Finding]:
+    config, producer = m.params["kafka"]["config"], m.params["clients"]["producer"]
+    if config.get("unclean.leader.election.enable") is True and str(producer.get("acks")) in ("all", "-1") \
+            and producer.get("enable.idempotence") is True:
+        return [_warn(m, "kafka.config.unclean.leader.election.enable", "true with acks=all and idempotence: "
+                      "an out-of-sync leader can drop acknowledged writes, so acks=all does not make "
+                      "them durable", "C10", "R27")]
+    return []
+
+
+def catalog_keys(m: Merged) -> list[Finding]:
+    from generator.catalog import load_catalog
+
+    found = []
+    sections = (
+        ("kafka.config", "kafka-broker", version_line(m.params["kafka"]["version"])),
+        ("zookeeper.config", "zookeeper", version_line(m.params["zookeeper"]["version"])),
+        ("clients.producer", "kafka-producer", version_line(m.params["kafka"]["version"])),
+        ("clients.consumer", "kafka-consumer", version_line(m.params["kafka"]["version"])),
+    )
+    for section, component, line in sections:
+        head, tail = section.split(".")
+        catalog = load_catalog(component, line)
+        for name, value in sorted(m.params[head][tail].items()):
+            if value is None or name in DERIVED_KEYS.get(section, {}):
+                continue
+            problem = catalog.check(name, value)
+            if problem:
+                found.append(_err(m, f"{section}.{name}", problem))
+    return found
+
+
+def clients_translatable(m: Merged) -> list[Finding]:
+    from generator.derive import RDKAFKA_CONSUMER, RDKAFKA_PRODUCER
+
+    found = []
+    for section, mapping in (("producer", RDKAFKA_PRODUCER), ("consumer", RDKAFKA_CONSUMER)):
+        for name in sorted(m.params["clients"][section]):
+            if name not in mapping:
+                found.append(_err(m, f"clients.{section}.{name}", "has no reviewed librdkafka equivalent, "
+                                  f"so producer.json/consumer.json could not match; allowed: {', '.join(sorted(mapping))}"))
+    return found
+
+
+RULES: tuple[Rule, ...] = (
+    catalog_keys,
+    clients_translatable,
+    derived_keys_not_set,
+    ensemble_size,
+    single_broker,
+    replication_fits_brokers,
+    min_isr_fits_replication,
+    idempotence_needs_acks_all,
+    zookeeper_pdb_keeps_quorum,
+    heap_below_memory_limit,
+    unclean_with_durable_producer,
+)
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def version_line(version: str) -> str:
+    """'3.9.1' -> '3.9': catalogs are kept per minor line."""
+    return ".".join(version.split(".")[:2])
+
+
+def _jvm_bytes(size: str) -> int:
+    return int(size[:-1]) * _UNITS[size[-1]]
+
+
+def _k8s_bytes(quantity: str) -> int:
+    return int(quantity[:-2]) * _UNITS[quantity[-2]]

@@ -1,0 +1,127 @@
+"""Render every template into memory: {output path: canonical text}.
+
+Config files render first, because the Kubernetes ConfigMaps carry them verbatim and the pod
+templates carry their checksum. Every Kubernetes template yields exactly one object, which is
+parsed back and re-dumped canonically, so key order never depends on how a template is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from generator.errors import TemplateError
+from generator.serialize import canonical_yaml, json_text, properties_text
+
+BROKER_PLACEHOLDER = "{broker}"  # a template named with it renders once per broker
+# The files each component's ConfigMap carries (and whose checksum rolls its pods).
+CONFIGMAP_FILES = {
+    "kafka": ("server.properties", "start-kafka.sh", "kafka-ready.sh"),
+    "zookeeper": ("zoo.cfg", "start-zookeeper.sh", "zookeeper-probe.sh"),
+}
+
+
+@dataclass
+class Rendered:
+    files: dict[str, str] = field(default_factory=dict)  # relative path -> text
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> Kubernetes object
+
+
+def environment(templates_dir: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # noqa: S701 - we render YAML and properties, never HTML
+    )
+    env.filters["properties"] = properties_text
+    env.filters["json"] = _json
+    env.filters["json_file"] = json_text
+    env.filters["sha256"] = _sha256
+    env.filters["indent_block"] = _indent_block
+    return env
+
+
+def render_all(templates_dir: Path, context: dict[str, Any]) -> Rendered:
+    env = environment(templates_dir)
+    rendered = Rendered()
+    config_templates = sorted(p for p in env.list_templates() if p.startswith("config/"))
+    for name in config_templates:
+        rendered.files[name.removesuffix(".j2")] = _render(env, name, context)
+    context = {**context, "configmaps": _configmaps(rendered.files)}
+    for name in sorted(p for p in env.list_templates() if p.startswith("kubernetes/")):
+        for path, extra in _instances(name, context):
+            text = _render(env, name, {**context, **extra})
+            manifest = _parse_manifest(text, name)
+            rendered.manifests[path] = manifest
+            rendered.files[path] = canonical_yaml(manifest, context["header"])
+    return rendered
+
+
+def _instances(name: str, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    path = name.removesuffix(".j2")
+    if BROKER_PLACEHOLDER not in path:
+        return [(path, {})]
+    return [(path.replace(BROKER_PLACEHOLDER, b["name"]), {"broker": b}) for b in context["kafka"]["brokers"]]
+
+
+def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"templates/{name}:{error.lineno}: {error.message}") from None
+    except jinja2.TemplateError as error:
+        raise TemplateError(f"templates/{name}:{_template_line(name)}: {error}") from None
+
+
+def _template_line(name: str) -> str:
+    """Jinja's runtime errors lack the line; its traceback frames carry the template's own."""
+    lines = [f.lineno for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename.endswith(name)]
+    return str(lines[-1]) if lines else "?"
+
+
+def _parse_manifest(text: str, name: str) -> dict[str, Any]:
+    try:
+        documents = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else "?"
+        raise TemplateError(f"templates/{name}: rendered YAML is invalid at line {line}: "
+                            f"{getattr(error, 'problem', error)}") from None
+    if len(documents) != 1 or not isinstance(documents[0], dict):
+        raise TemplateError(f"templates/{name}: must render exactly one Kubernetes object, got {len(documents)}")
+    manifest: dict[str, Any] = documents[0]
+    return manifest
+
+
+def _configmaps(files: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Per component: the files its ConfigMap carries and their checksum for the pod template."""
+    maps: dict[str, dict[str, Any]] = {}
+    for component, names in CONFIGMAP_FILES.items():
+        data = {name: files[f"config/{name}"] for name in names}
+        joined = "".join(f"{name}\n{text}" for name, text in sorted(data.items()))
+        maps[component] = {"data": data, "checksum": hashlib.sha256(joined.encode("utf-8")).hexdigest()}
+    return maps
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _indent_block(text: str, width: int) -> str:
+    pad = " " * width
+    return "\n".join(pad + line if line else line for line in text.splitlines())

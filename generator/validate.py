@@ -1,0 +1,125 @@
+"""Check rendered output before anything is written.
+
+Kubernetes objects: strict JSON Schemas bundled with kubernetes-validate (pinned), for every
+Kubernetes minor the target names; an unknown kind fails. Config files: every key known to the
+project's catalog for the deployed version, with its type and range.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from generator.render import Rendered
+from generator.serialize import parse_properties
+
+CONFIG_CATALOGS = {  # output file -> catalog component
+    "config/server.properties": "kafka-broker",
+    "config/producer.properties": "kafka-producer",
+    "config/consumer.properties": "kafka-consumer",
+    "config/zoo.cfg": "zookeeper",
+    "config/producer.json": "librdkafka",
+    "config/consumer.json": "librdkafka",
+}
+
+
+@dataclass(frozen=True)
+class Summary:
+    resources: int
+    files: int
+    versions: tuple[str, ...]
+
+    def line(self) -> str:
+        return (f"{self.resources} Kubernetes resources valid against {' and '.join(self.versions)} "
+                f"(strict); {self.files} config files valid against the key catalog")
+
+
+def validate(rendered: Rendered, params: dict[str, Any]) -> tuple[list[str], Summary]:
+    versions = tuple(params["cluster"]["kubernetesVersions"])
+    problems: list[str] = []
+    for path, manifest in sorted(rendered.manifests.items()):
+        for version in versions:
+            problems.extend(f"{path}: {p}" for p in kubernetes_problems(manifest, version))
+    lines = {"kafka": _line(params["kafka"]["version"]), "zookeeper": _line(params["zookeeper"]["version"])}
+    for path, component in CONFIG_CATALOGS.items():
+        problems.extend(f"{path}: {p}" for p in config_problems(rendered.files[path], path, component, lines))
+    summary = Summary(len(rendered.manifests), len(CONFIG_CATALOGS), versions)
+    return problems, summary
+
+
+def kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:
+    kind, api_version = str(manifest.get("kind")), str(manifest.get("apiVersion"))
+    name = manifest.get("metadata", {}).get("name", "?")
+    validator = _validator(kind, api_version, version)
+    if validator is None:
+        return [f"{kind}/{name}: no Kubernetes {version} schema for kind {kind} in {api_version}"]
+    return [
+        f"{kind}/{name}: {'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message} "
+        f"(Kubernetes {version})"
+        for error in sorted(validator.iter_errors(manifest), key=lambda e: [str(p) for p in e.absolute_path])
+    ]
+
+
+@cache
+def _validator(kind: str, api_version: str, version: str) -> Any:
+    """One validator per kind and version, built once: kubernetes-validate would rebuild it per call."""
+    import jsonschema
+    from referencing import Registry, Resource
+
+    folder = _schema_folder(version)
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    schema_file = folder.joinpath(f"{kind.lower()}-{group_version}.json")
+    if not schema_file.is_file():
+        return None
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    registry: Registry[Any] = Registry().with_resources(
+        [("", Resource.from_contents(schema)), ("_definitions.json", _definitions(version))]
+    )
+    return jsonschema.Draft202012Validator(schema, registry=registry)
+
+
+@cache
+def _definitions(version: str) -> Any:
+    from referencing import Resource
+
+    text = _schema_folder(version).joinpath("_definitions.json").read_text(encoding="utf-8")
+    return Resource.from_contents(json.loads(text))
+
+
+def _schema_folder(version: str) -> Any:
+    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
+
+
+def config_problems(text: str, path: str, component: str, lines: dict[str, str]) -> list[str]:
+    from generator.catalog import load_catalog
+
+    if component == "librdkafka":
+        catalog, values = load_catalog(component, "2"), json.loads(text)
+    else:
+        line = lines["zookeeper"] if component == "zookeeper" else lines["kafka"]
+        catalog, values = load_catalog(component, line), _typed(parse_properties(text))
+    return [f"{key}: {problem}" for key, value in sorted(values.items())
+            if (problem := catalog.check(key, value)) is not None]
+
+
+def _typed(values: dict[str, str]) -> dict[str, Any]:
+    """Properties files are text: read numbers and booleans back the way Kafka's ConfigDef would."""
+    typed: dict[str, Any] = {}
+    for key, raw in values.items():
+        if raw in ("true", "false"):
+            typed[key] = raw == "true"
+        elif re.fullmatch(r"-?\d+", raw):
+            typed[key] = int(raw)
+        elif re.fullmatch(r"-?\d+\.\d+", raw):
+            typed[key] = float(raw)
+        else:
+            typed[key] = raw
+    return typed
+
+
+def _line(version: str) -> str:
+    return ".".join(version.split(".")[:2])
