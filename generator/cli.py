@@ -23,15 +23,26 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 PROFILES_HELP = "Profiles to apply in order, comma-separated (aliases allowed): ha,throughput"
 site_option = click.option(
-    "-f", "--values", "site", type=click.Path(path_type=Path), default=None,
+    "-f",
+    "--values",
+    "site",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Site file applied after the profiles (namespace, zones, sizes, ...).",
 )
 set_option = click.option(
-    "--set", "sets", multiple=True, metavar="KEY=VALUE",
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="KEY=VALUE",
     help="Override one parameter by dotted key, last of all: --set kafka.replicas=7",
 )
 out_option = click.option(
-    "--out", "out_root", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+    "--out",
+    "out_root",
+    type=click.Path(path_type=Path),
+    default=Path("output"),
+    show_default=True,
     help="Root folder of the targets.",
 )
 
@@ -86,14 +97,18 @@ def check(targets: tuple[str, ...], out_root: Path) -> None:
     from generator.target import build, parse_render_command
     from generator.writer import compare, safe_target_dir
 
-    names = targets or tuple(sorted(p.name for p in out_root.glob("*") if p.is_dir() and not p.name.startswith(".")))
+    names = targets or tuple(
+        sorted(p.name for p in out_root.glob("*") if p.is_dir() and not p.name.startswith("."))
+    )
     if not names:
         raise GeneratorError(f"{out_root}: no targets to check; run make render-all first")
     stale = 0
     for name in names:
         target_dir = safe_target_dir(out_root, name)
         params_file = target_dir / "params.yaml"
-        first_line = params_file.read_text(encoding="utf-8").split("\n", 1)[0] if params_file.is_file() else ""
+        first_line = (
+            params_file.read_text(encoding="utf-8").split("\n", 1)[0] if params_file.is_file() else ""
+        )
         request = parse_render_command(first_line)
         if request is None:
             click.echo(f"stale     {target_dir}: no params.yaml header to replay; render it again")

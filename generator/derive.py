@@ -191,8 +191,12 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
         "server_properties": server_properties,
         "heap_opts": f"-Xms{heap} -Xmx{heap}",  # R05, C11: equal sizes, no resize pauses
         "performance_opts": " ".join(
-            ["-server", *_gc_flags(kafka["gc"], True), "-XX:+ExplicitGCInvokesConcurrent",
-             "-Djava.awt.headless=true"]
+            [
+                "-server",
+                *_gc_flags(kafka["gc"], True),
+                "-XX:+ExplicitGCInvokesConcurrent",
+                "-Djava.awt.headless=true",
+            ]
         ),
         # kafka-server-start.sh turns GC logging on with -loggc, into LOG_DIR (R01)
         "extra_args": "-name kafkaServer -loggc" if kafka["gc"]["logging"] else "-name kafkaServer",
@@ -205,7 +209,8 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
 def buffer_memory(params: dict[str, Any]) -> int:
     """R38: room for one full batch per partition the producer writes to, never below 32 MiB."""
     batch = int(params["clients"]["producer"]["batch.size"])
-    return max(BUFFER_MEMORY_FLOOR, params["workload"]["partitionsPerProducer"] * batch)
+    partitions = int(params["workload"]["partitionsPerProducer"])
+    return max(BUFFER_MEMORY_FLOOR, partitions * batch)
 
 
 def _clients(params: dict[str, Any], bootstrap: str) -> dict[str, Any]:

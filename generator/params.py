@@ -78,7 +78,9 @@ def _schema_findings(merged: Merged) -> Iterator[Finding]:
             for name in extra:
                 child = f"{key}.{name}" if key else name
                 allowed = ", ".join(sorted(error.schema.get("properties", {})))
-                yield Finding("error", child, f"unknown parameter; known here: {allowed}", merged.source_of(child))
+                yield Finding(
+                    "error", child, f"unknown parameter; known here: {allowed}", merged.source_of(child)
+                )
             continue
         assert isinstance(error, jsonschema.ValidationError)
         yield Finding("error", key or "(top level)", message, merged.source_of(key))
@@ -131,8 +133,14 @@ def ensemble_size(m: Merged) -> list[Finding]:
     replicas = m.params["zookeeper"]["replicas"]
     if _production(m) and (replicas < 3 or replicas % 2 == 0):
         return [
-            _err(m, "zookeeper.replicas", f"must be odd and >= 3 in production, got {replicas}; "
-                 "an even ensemble tolerates no more failures than the odd one below it", "R09", "C09")
+            _err(
+                m,
+                "zookeeper.replicas",
+                f"must be odd and >= 3 in production, got {replicas}; "
+                "an even ensemble tolerates no more failures than the odd one below it",
+                "R09",
+                "C09",
+            )
         ]
     return []
 
@@ -147,30 +155,48 @@ def single_broker(m: Merged) -> list[Finding]:
 def replication_fits_brokers(m: Merged) -> list[Finding]:
     brokers, config = m.params["kafka"]["replicas"], m.params["kafka"]["config"]
     found = []
-    for name in ("default.replication.factor", "offsets.topic.replication.factor",
-                 "transaction.state.log.replication.factor"):
+    for name in (
+        "default.replication.factor",
+        "offsets.topic.replication.factor",
+        "transaction.state.log.replication.factor",
+    ):
         factor = config.get(name)
         if isinstance(factor, int) and factor > brokers:
-            found.append(_err(m, f"kafka.config.{name}", f"{factor} exceeds kafka.replicas={brokers}; "
-                              "allowed: at most the number of brokers", "R28"))
+            found.append(
+                _err(
+                    m,
+                    f"kafka.config.{name}",
+                    f"{factor} exceeds kafka.replicas={brokers}; allowed: at most the number of brokers",
+                    "R28",
+                )
+            )
     return found
 
 
 def min_isr_fits_replication(m: Merged) -> list[Finding]:
     config = m.params["kafka"]["config"]
     found = []
-    for isr_key, rf_key in (("min.insync.replicas", "default.replication.factor"),
-                            ("transaction.state.log.min.isr", "transaction.state.log.replication.factor")):
+    for isr_key, rf_key in (
+        ("min.insync.replicas", "default.replication.factor"),
+        ("transaction.state.log.min.isr", "transaction.state.log.replication.factor"),
+    ):
         isr, rf = config.get(isr_key), config.get(rf_key)
         if not (isinstance(isr, int) and isinstance(rf, int)):
             continue
         key = f"kafka.config.{isr_key}"
         if isr > rf:
-            found.append(_err(m, key, f"{isr} exceeds {rf_key}={rf}: acks=all writes could never succeed; "
-                              f"allowed: 1..{rf}", "R25"))
+            found.append(
+                _err(
+                    m,
+                    key,
+                    f"{isr} exceeds {rf_key}={rf}: acks=all writes could never succeed; allowed: 1..{rf}",
+                    "R25",
+                )
+            )
         elif isr == rf and _production(m):
-            found.append(_warn(m, key, f"equals {rf_key}={rf}: losing any one replica stops acks=all "
-                               "writes", "R25"))
+            found.append(
+                _warn(m, key, f"equals {rf_key}={rf}: losing any one replica stops acks=all writes", "R25")
+            )
     return found
 
 
@@ -180,12 +206,25 @@ def idempotence_needs_acks_all(m: Merged) -> list[Finding]:
         return []
     found = []
     if str(producer.get("acks")) not in ("all", "-1"):
-        found.append(_err(m, "clients.producer.acks", f"{producer.get('acks')!r} with enable.idempotence=true; "
-                          "allowed: all (or set enable.idempotence=false)", "R43"))
+        found.append(
+            _err(
+                m,
+                "clients.producer.acks",
+                f"{producer.get('acks')} with enable.idempotence=true; "
+                "allowed: all (or set enable.idempotence=false)",
+                "R43",
+            )
+        )
     in_flight = producer.get("max.in.flight.requests.per.connection")
     if isinstance(in_flight, int) and in_flight > 5:
-        found.append(_err(m, "clients.producer.max.in.flight.requests.per.connection",
-                          f"{in_flight} with enable.idempotence=true; allowed: 1..5", "R43"))
+        found.append(
+            _err(
+                m,
+                "clients.producer.max.in.flight.requests.per.connection",
+                f"{in_flight} with enable.idempotence=true; allowed: 1..5",
+                "R43",
+            )
+        )
     return found
 
 
@@ -195,11 +234,24 @@ def zookeeper_pdb_keeps_quorum(m: Merged) -> list[Finding]:
     if chosen is None:
         return []
     if chosen < quorum:
-        return [_err(m, "zookeeper.pdb.minAvailable", f"{chosen} lets a drain break quorum; allowed: "
-                     f"{quorum}..{zk['replicas']} for {zk['replicas']} servers (or null = {quorum})", "R07")]
+        return [
+            _err(
+                m,
+                "zookeeper.pdb.minAvailable",
+                f"{chosen} lets a drain break quorum; allowed: "
+                f"{quorum}..{zk['replicas']} for {zk['replicas']} servers (or null = {quorum})",
+                "R07",
+            )
+        ]
     if chosen > zk["replicas"]:
-        return [_err(m, "zookeeper.pdb.minAvailable", f"{chosen} exceeds zookeeper.replicas={zk['replicas']}; "
-                     "no node could ever be drained", "R07")]
+        return [
+            _err(
+                m,
+                "zookeeper.pdb.minAvailable",
+                f"{chosen} exceeds zookeeper.replicas={zk['replicas']}; no node could ever be drained",
+                "R07",
+            )
+        ]
     return []
 
 
@@ -209,9 +261,16 @@ def heap_below_memory_limit(m: Merged) -> list[Finding]:
         heap = _jvm_bytes(m.params[component]["heap"][heap_key])
         limit = _k8s_bytes(m.params[component]["resources"]["limits"]["memory"])
         if heap >= limit:
-            found.append(_err(m, f"{component}.heap.{heap_key}", f"{m.params[component]['heap'][heap_key]} "
-                              f"does not fit {component}.resources.limits.memory; allowed: below the limit, "
-                              "with room for the page cache", "R05"))
+            found.append(
+                _err(
+                    m,
+                    f"{component}.heap.{heap_key}",
+                    f"{m.params[component]['heap'][heap_key]} "
+                    f"does not fit {component}.resources.limits.memory; allowed: below the limit, "
+                    "with room for the page cache",
+                    "R05",
+                )
+            )
     return found
 
 
@@ -228,11 +287,22 @@ def derived_keys_not_set(m: Merged) -> list[Finding]:
 
 def unclean_with_durable_producer(m: Merged) -> list[Finding]:
     config, producer = m.params["kafka"]["config"], m.params["clients"]["producer"]
-    if config.get("unclean.leader.election.enable") is True and str(producer.get("acks")) in ("all", "-1") \
-            and producer.get("enable.idempotence") is True:
-        return [_warn(m, "kafka.config.unclean.leader.election.enable", "true with acks=all and idempotence: "
-                      "an out-of-sync leader can drop acknowledged writes, so acks=all does not make "
-                      "them durable", "C10", "R27")]
+    if (
+        config.get("unclean.leader.election.enable") is True
+        and str(producer.get("acks")) in ("all", "-1")
+        and producer.get("enable.idempotence") is True
+    ):
+        return [
+            _warn(
+                m,
+                "kafka.config.unclean.leader.election.enable",
+                "true with acks=all and idempotence: "
+                "an out-of-sync leader can drop acknowledged writes, so acks=all does not make "
+                "them durable",
+                "C10",
+                "R27",
+            )
+        ]
     return []
 
 
@@ -265,8 +335,14 @@ def clients_translatable(m: Merged) -> list[Finding]:
     for section, mapping in (("producer", RDKAFKA_PRODUCER), ("consumer", RDKAFKA_CONSUMER)):
         for name in sorted(m.params["clients"][section]):
             if name not in mapping:
-                found.append(_err(m, f"clients.{section}.{name}", "has no reviewed librdkafka equivalent, "
-                                  f"so producer.json/consumer.json could not match; allowed: {', '.join(sorted(mapping))}"))
+                found.append(
+                    _err(
+                        m,
+                        f"clients.{section}.{name}",
+                        "has no reviewed librdkafka equivalent, so producer.json/consumer.json "
+                        f"could not match; allowed: {', '.join(sorted(mapping))}",
+                    )
+                )
     return found
 
 

@@ -186,12 +186,14 @@ def _conflicts(provenance: Mapping[str, list[tuple[str, Any]]], kinds: Mapping[s
 
 
 def _split_dotted(key: str, current: Mapping[str, Any]) -> list[str]:
+    """Walk existing keys, longest match first. Where nothing matches, the rest is one key inside a
+    map of dotted config keys (kafka.config, clients.producer, ...) and dotted levels elsewhere."""
     parts = key.split(".")
     path: list[str] = []
     node: Any = current
     while parts:
         if not isinstance(node, dict):
-            break
+            return path + parts
         for size in range(len(parts), 0, -1):
             candidate = ".".join(parts[:size])
             if candidate in node:
@@ -200,9 +202,8 @@ def _split_dotted(key: str, current: Mapping[str, Any]) -> list[str]:
                 node = node[candidate]
                 break
         else:
-            break
-    if parts:
-        path.append(".".join(parts))
+            holds_dotted_keys = any("." in str(name) for name in node)
+            return path + ([".".join(parts)] if holds_dotted_keys else parts)
     return path
 
 

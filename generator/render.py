@@ -42,7 +42,7 @@ def environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,  # noqa: S701 - we render YAML and properties, never HTML
+        autoescape=False,
     )
     env.filters["properties"] = properties_text
     env.filters["json"] = _json
@@ -96,10 +96,13 @@ def _parse_manifest(text: str, name: str) -> dict[str, Any]:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "?"
-        raise TemplateError(f"templates/{name}: rendered YAML is invalid at line {line}: "
-                            f"{getattr(error, 'problem', error)}") from None
+        raise TemplateError(
+            f"templates/{name}: rendered YAML is invalid at line {line}: {getattr(error, 'problem', error)}"
+        ) from None
     if len(documents) != 1 or not isinstance(documents[0], dict):
-        raise TemplateError(f"templates/{name}: must render exactly one Kubernetes object, got {len(documents)}")
+        raise TemplateError(
+            f"templates/{name}: must render exactly one Kubernetes object, got {len(documents)}"
+        )
     manifest: dict[str, Any] = documents[0]
     return manifest
 

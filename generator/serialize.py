@@ -25,8 +25,12 @@ _CanonicalDumper.add_representer(str, _represent_str)
 
 def canonical_yaml(data: Any, header: str | None = None) -> str:
     body = yaml.dump(
-        data, Dumper=_CanonicalDumper, sort_keys=True, default_flow_style=False,
-        allow_unicode=True, width=1_000_000,
+        data,
+        Dumper=_CanonicalDumper,
+        sort_keys=True,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=1_000_000,
     )
     return f"{header}\n{body}" if header else body
 
@@ -84,7 +88,9 @@ def parse_properties(text: str) -> dict[str, str]:
         line = raw.lstrip()
         if not line or line[0] in "#!":
             continue
-        key, value, index, escaped = [], [], 0, False
+        key: list[str] = []
+        value: list[str] = []
+        index, escaped = 0, False
         current = key
         while index < len(line):
             char = line[index]

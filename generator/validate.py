@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from generator.params import version_line
 from generator.render import Rendered
 from generator.serialize import parse_properties
 
@@ -34,8 +35,10 @@ class Summary:
     versions: tuple[str, ...]
 
     def line(self) -> str:
-        return (f"{self.resources} Kubernetes resources valid against {' and '.join(self.versions)} "
-                f"(strict); {self.files} config files valid against the key catalog")
+        return (
+            f"{self.resources} Kubernetes resources valid against {' and '.join(self.versions)} "
+            f"(strict); {self.files} config files valid against the key catalog"
+        )
 
 
 def validate(rendered: Rendered, params: dict[str, Any]) -> tuple[list[str], Summary]:
@@ -44,9 +47,9 @@ def validate(rendered: Rendered, params: dict[str, Any]) -> tuple[list[str], Sum
     for path, manifest in sorted(rendered.manifests.items()):
         for version in versions:
             problems.extend(f"{path}: {p}" for p in kubernetes_problems(manifest, version))
-    lines = {"kafka": _line(params["kafka"]["version"]), "zookeeper": _line(params["zookeeper"]["version"])}
+    lines = {name: version_line(params[name]["version"]) for name in ("kafka", "zookeeper")}
     for path, component in CONFIG_CATALOGS.items():
-        problems.extend(f"{path}: {p}" for p in config_problems(rendered.files[path], path, component, lines))
+        problems.extend(f"{path}: {p}" for p in config_problems(rendered.files[path], component, lines))
     summary = Summary(len(rendered.manifests), len(CONFIG_CATALOGS), versions)
     return problems, summary
 
@@ -91,35 +94,34 @@ def _definitions(version: str) -> Any:
 
 
 def _schema_folder(version: str) -> Any:
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
+    return resources.files("kubernetes_validate").joinpath(
+        "kubernetes-json-schema", f"v{version}.0-local-strict"
+    )
 
 
-def config_problems(text: str, path: str, component: str, lines: dict[str, str]) -> list[str]:
+def config_problems(text: str, component: str, lines: dict[str, str]) -> list[str]:
     from generator.catalog import load_catalog
 
     if component == "librdkafka":
-        catalog, values = load_catalog(component, "2"), json.loads(text)
+        catalog = load_catalog(component, "2")
+        values: dict[str, Any] = json.loads(text)
     else:
-        line = lines["zookeeper"] if component == "zookeeper" else lines["kafka"]
-        catalog, values = load_catalog(component, line), _typed(parse_properties(text))
-    return [f"{key}: {problem}" for key, value in sorted(values.items())
-            if (problem := catalog.check(key, value)) is not None]
+        catalog = load_catalog(component, lines["zookeeper" if component == "zookeeper" else "kafka"])
+        values = {key: _typed(catalog.get(key), raw) for key, raw in parse_properties(text).items()}
+    return [
+        f"{key}: {problem}"
+        for key, value in sorted(values.items())
+        if (problem := catalog.check(key, value)) is not None
+    ]
 
 
-def _typed(values: dict[str, str]) -> dict[str, Any]:
-    """Properties files are text: read numbers and booleans back the way Kafka's ConfigDef would."""
-    typed: dict[str, Any] = {}
-    for key, raw in values.items():
-        if raw in ("true", "false"):
-            typed[key] = raw == "true"
-        elif re.fullmatch(r"-?\d+", raw):
-            typed[key] = int(raw)
-        elif re.fullmatch(r"-?\d+\.\d+", raw):
-            typed[key] = float(raw)
-        else:
-            typed[key] = raw
-    return typed
-
-
-def _line(version: str) -> str:
-    return ".".join(version.split(".")[:2])
+def _typed(spec: Any, raw: str) -> Any:
+    """Properties files are text: read a value back as the key's documented type would parse it."""
+    kind = spec.type if spec is not None else "string"
+    if kind == "boolean" and raw in ("true", "false"):
+        return raw == "true"
+    if kind in ("int", "short", "long", "integer") and re.fullmatch(r"-?\d+", raw):
+        return int(raw)
+    if kind in ("double", "float") and re.fullmatch(r"-?\d+(\.\d+)?", raw):
+        return float(raw)
+    return raw

@@ -1,0 +1,47 @@
+"""Shared fixtures: the repository's own profiles and templates, or a copy a test may change."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import cli
+from generator.target import Sources
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+COMMITTED_TARGETS = (
+    "high-availability",
+    "durability",
+    "throughput",
+    "low-latency",
+    "high-availability,throughput",
+)
+
+
+@pytest.fixture
+def sources(tmp_path: Path) -> Sources:
+    """A private copy of profiles/ and templates/ that a test may edit."""
+    shutil.copytree(REPO / "profiles", tmp_path / "profiles")
+    shutil.copytree(REPO / "templates", tmp_path / "templates")
+    return Sources(tmp_path / "profiles", tmp_path / "templates")
+
+
+@pytest.fixture
+def run() -> Iterator[object]:
+    runner = CliRunner()
+
+    def invoke(*args: str) -> Result:
+        return runner.invoke(cli, list(args), prog_name="kafka-profiles", catch_exceptions=False)
+
+    yield invoke
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,344 @@
+"""Tests of generator.catalog: the checker, base.yaml against the catalog, and the catalog against upstream.
+
+The upstream cross-check reads the reference data in ../shared/reference/configs (beside the checkout),
+which was extracted from the Kafka, ZooKeeper and librdkafka documentation. The project never reads it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from generator.catalog import KeySpec, load_catalog
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "configs"
+NO_REFERENCE = "../shared/reference/configs not found beside the checkout: upstream cross-check not run"
+
+VERSIONS = {
+    "kafka-broker": "3.9",
+    "kafka-producer": "3.9",
+    "kafka-consumer": "3.9",
+    "zookeeper": "3.8",
+    "librdkafka": "2",
+}
+# Where base.yaml keeps the config map of each component.
+BASE_SECTIONS = {
+    "kafka-broker": ("kafka", "config"),
+    "zookeeper": ("zookeeper", "config"),
+    "kafka-producer": ("clients", "producer"),
+    "kafka-consumer": ("clients", "consumer"),
+}
+KAFKA_FILES = {
+    "kafka-broker": "kafka-3.9-broker.json",
+    "kafka-producer": "kafka-3.9-producer.json",
+    "kafka-consumer": "kafka-3.9-consumer.json",
+}
+RDK_TYPES = {"enum": "enum value"}  # our librdkafka type name -> CONFIGURATION.md's, where they differ
+
+
+def base_config(component: str) -> dict[str, Any]:
+    base = yaml.safe_load((REPO / "profiles" / "base.yaml").read_text(encoding="utf-8"))
+    section, name = BASE_SECTIONS[component]
+    return dict(base[section][name])
+
+
+def base_entries() -> list[Any]:
+    return [
+        pytest.param(component, key, value, id=f"{component}/{key}")
+        for component in BASE_SECTIONS
+        for key, value in base_config(component).items()
+        if value is not None  # null means "derived by the generator"
+    ]
+
+
+def all_specs() -> list[Any]:
+    return [
+        pytest.param(component, spec, id=f"{component}/{spec.name}")
+        for component, version in VERSIONS.items()
+        for spec in load_catalog(component, version).specs()
+    ]
+
+
+# --- check() -------------------------------------------------------------------------------------------
+
+
+def test_valid_value_passes() -> None:
+    assert load_catalog("kafka-broker", "3.9").check("min.insync.replicas", 2) is None
+
+
+def test_unknown_key() -> None:
+    assert load_catalog("kafka-broker", "3.9").check("min.insync.replica", 2) == (
+        "unknown key for kafka-broker 3.9"
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("x", "expected int, got str 'x'"),
+        (True, "expected int, got bool True"),
+        (2.0, "expected int, got float 2.0"),
+    ],
+)
+def test_int_key_refuses_other_types(value: object, reason: str) -> None:
+    assert load_catalog("kafka-broker", "3.9").check("min.insync.replicas", value) == reason
+
+
+def test_below_minimum() -> None:
+    assert load_catalog("kafka-broker", "3.9").check("min.insync.replicas", 0) == "must be >= 1, got 0"
+
+
+@pytest.mark.parametrize(
+    ("component", "key", "value", "reason"),
+    [
+        ("kafka-broker", "message.max.bytes", 2**31, "must be <= 2147483647 (int range), got 2147483648"),
+        ("kafka-broker", "offsets.topic.replication.factor", 2**15, "must be <= 32767 (short range)"),
+        ("kafka-broker", "log.retention.bytes", 2**63, "must be <= 9223372036854775807 (long range)"),
+        ("kafka-broker", "log.retention.bytes", -(2**63) - 1, "must be >= -9223372036854775808 (long range)"),
+        ("librdkafka", "statistics.interval.ms", 86400001, "must be <= 86400000, got 86400001"),
+    ],
+)
+def test_out_of_range(component: str, key: str, value: int, reason: str) -> None:
+    result = load_catalog(component, VERSIONS[component]).check(key, value)
+    assert result is not None
+    assert result.startswith(reason)
+
+
+def test_long_limits_are_exact() -> None:
+    cat = load_catalog("kafka-broker", "3.9")
+    assert cat.check("log.retention.bytes", 2**63 - 1) is None
+    assert cat.check("log.flush.interval.messages", 2**63 - 1) is None  # its documented default
+
+
+def test_enum_violation() -> None:
+    producer = load_catalog("kafka-producer", "3.9")
+    assert producer.check("compression.type", "brotli") == (
+        "must be one of none, gzip, snappy, lz4, zstd; got 'brotli'"
+    )
+    assert producer.check("compression.type", "ZSTD") is not None  # case-sensitive
+    assert producer.check("acks", "all") is None
+    rdk = load_catalog("librdkafka", "2")
+    assert rdk.check("auto.offset.reset", "earliest") is None
+    assert rdk.check("auto.offset.reset", True) is not None  # YAML `yes` would render as true
+
+
+def test_double_accepts_int_and_float() -> None:
+    cat = load_catalog("kafka-broker", "3.9")
+    assert cat.check("log.cleaner.min.cleanable.ratio", 0.3) is None
+    assert cat.check("log.cleaner.min.cleanable.ratio", 1) is None
+    assert cat.check("log.cleaner.min.cleanable.ratio", 1.5) == "must be <= 1, got 1.5"
+    assert cat.check("log.cleaner.min.cleanable.ratio", "0.3") is not None
+
+
+def test_boolean_needs_bool() -> None:
+    cat = load_catalog("kafka-broker", "3.9")
+    assert cat.check("unclean.leader.election.enable", False) is None
+    assert cat.check("unclean.leader.election.enable", "false") == "expected boolean, got str 'false'"
+    assert cat.check("unclean.leader.election.enable", 0) is not None
+
+
+def test_string_takes_text_and_numbers_as_their_text() -> None:
+    cat = load_catalog("kafka-broker", "3.9")
+    assert cat.check("zookeeper.connect", "zk-0:2181/kafka") is None
+    assert cat.check("zookeeper.connect", True) == "expected string, got bool True"
+    assert cat.check("zookeeper.connect", ["a"]) == "expected string, got list ['a']"
+    producer = load_catalog("kafka-producer", "3.9")
+    assert producer.check("acks", 1) is None  # YAML `acks: 1` is the text "1" in producer.properties
+    assert producer.check("acks", 2) == "must be one of all, -1, 0, 1; got '2'"
+
+
+def test_list_accepts_str_and_list() -> None:
+    cat = load_catalog("kafka-broker", "3.9")
+    assert cat.check("log.cleanup.policy", "compact,delete") is None
+    assert cat.check("log.cleanup.policy", ["compact", "delete"]) is None
+    assert cat.check("log.cleanup.policy", "compact,archive") is not None
+    assert cat.check("log.cleanup.policy", [1]) is not None
+    assert load_catalog("zookeeper", "3.8").check("4lw.commands.whitelist", ["srvr", "ruok"]) is None
+    assert load_catalog("librdkafka", "2").check("debug", "broker,topic,msg") is None
+
+
+def test_librdkafka_alias() -> None:
+    cat = load_catalog("librdkafka", "2")
+    assert cat.check("linger.ms", 5) is None
+    assert cat.check("queue.buffering.max.ms", 0.5) is None
+    assert cat.check("linger.ms", -1) == "must be >= 0, got -1"
+    assert cat.canonical("linger.ms") == "queue.buffering.max.ms"
+    assert cat.canonical("acks") == "request.required.acks"
+    assert cat.canonical("queue.buffering.max.ms") == "queue.buffering.max.ms"
+    alias = cat.get("compression.type")
+    assert alias is not None and alias.alias_of == "compression.codec"
+    assert cat.check("compression.type", "zstd") is None
+
+
+def test_librdkafka_topic_level_keys_are_known() -> None:
+    cat = load_catalog("librdkafka", "2")
+    for key in ("acks", "request.required.acks", "message.timeout.ms", "partitioner", "auto.offset.reset"):
+        assert cat.get(key) is not None, key
+
+
+def test_zookeeper_pattern_key() -> None:
+    cat = load_catalog("zookeeper", "3.8")
+    assert cat.check("server.3", "kafka-zookeeper-2.kafka-zookeeper:2888:3888;2181") is None
+    spec = cat.get("server.12")
+    assert spec is not None and spec.name == "server.x" and spec.pattern
+    assert cat.check("server.x", "host:2888:3888") == "unknown key for zookeeper 3.8"
+    assert cat.check("server.", "host:2888:3888") is not None
+    assert cat.check("server.1a", "host:2888:3888") is not None
+
+
+def test_zookeeper_names_are_case_sensitive() -> None:
+    cat = load_catalog("zookeeper", "3.8")
+    assert cat.check("autopurge.snapRetainCount", 3) is None
+    assert cat.check("autopurge.snapretaincount", 3) is not None
+    assert cat.check("autopurge.snapRetainCount", 2) == "must be >= 3, got 2"
+
+
+def test_catalog_metadata_and_cache() -> None:
+    cat = load_catalog("kafka-broker", "3.9")
+    assert (cat.component, cat.version) == ("kafka-broker", "3.9")
+    assert load_catalog("kafka-broker", "3.9") is cat
+    assert cat.keys() == sorted(cat.keys())
+    with pytest.raises(ValueError, match="no catalog"):
+        load_catalog("kafka-broker", "4.0")
+
+
+@pytest.mark.parametrize(("component", "spec"), all_specs())
+def test_spec_is_well_formed(component: str, spec: KeySpec) -> None:
+    assert spec.doc.strip() and "\n" not in spec.doc
+    if spec.default is not None:  # the documented default must pass our own check
+        cat = load_catalog(component, VERSIONS[component])
+        name = spec.name.removesuffix("x") + "1" if spec.pattern else spec.name
+        assert cat.check(name, parse_default(spec)) is None
+
+
+def parse_default(spec: KeySpec) -> object:
+    assert spec.default is not None
+    if spec.type == "boolean":
+        return {"true": True, "false": False}[spec.default]
+    if spec.type in ("int", "short", "long", "integer"):
+        return int(spec.default)
+    if spec.type in ("double", "float"):
+        return float(spec.default)
+    return spec.default
+
+
+# --- base.yaml -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("component", "key", "value"), base_entries())
+def test_base_value_passes_check(component: str, key: str, value: object) -> None:
+    assert load_catalog(component, VERSIONS[component]).check(key, value) is None
+
+
+@pytest.mark.parametrize("component", list(BASE_SECTIONS))
+def test_base_keys_are_known(component: str) -> None:
+    known = set(load_catalog(component, VERSIONS[component]).keys())
+    assert set(base_config(component)) - known == set()
+
+
+# --- upstream cross-check ------------------------------------------------------------------------------
+
+
+@functools.cache
+def reference(file_name: str) -> dict[str, dict[str, Any]]:
+    data: dict[str, dict[str, Any]] = json.loads((REFERENCE / file_name).read_text(encoding="utf-8"))
+    return data
+
+
+@pytest.mark.parametrize(("component", "spec"), all_specs())
+def test_matches_upstream(component: str, spec: KeySpec) -> None:
+    if not REFERENCE.is_dir():
+        pytest.skip(NO_REFERENCE)
+    if component in KAFKA_FILES:
+        check_kafka(spec, reference(KAFKA_FILES[component]))
+    elif component == "zookeeper":
+        check_zookeeper(spec, reference("zookeeper-3.8.json"))
+    else:
+        check_librdkafka(spec)
+
+
+def check_kafka(spec: KeySpec, ref: dict[str, dict[str, Any]]) -> None:
+    up = ref.get(spec.name)
+    assert up is not None, f"{spec.name} is not in the Kafka 3.9 docs"
+    assert spec.type == up["type"]
+    assert spec.default == kafka_default(up)
+    rng = kafka_valid_values(up["valid_values"])
+    if rng is None:
+        return  # upstream states no range, or states it in prose
+    minimum, maximum, choices = rng
+    ours = None if spec.choices is None else set(spec.choices)
+    if choices is not None and spec.name == "inter.broker.protocol.version":
+        choices |= {v.split("-")[0] for v in choices}  # Kafka also takes the bare release, e.g. 3.8
+    if choices is not None and up["valid_values"].startswith("(case insensitive)"):
+        ours = None if ours is None else {c.casefold() for c in ours}
+        choices = {c.casefold() for c in choices}
+    assert (spec.minimum, spec.maximum, ours) == (minimum, maximum, choices)
+
+
+def kafka_default(up: dict[str, Any]) -> str | None:
+    text: str = up["default"]
+    if up.get("no_default") or text == "null":
+        return None
+    if text == '""':
+        return ""
+    # A class list default prints as "class a.B,class c.D" (Class.toString); the value to set is a.B,c.D.
+    return ",".join(item.removeprefix("class ") for item in text.split(","))
+
+
+def kafka_valid_values(text: str) -> tuple[float | None, float | None, set[str] | None] | None:
+    """(min, max, choices) as the docs state them; None when they state none or only prose."""
+    bounds = re.fullmatch(r"\[(-?[\d.]+),\.\.\.(?:,(-?[\d.]+))?\]", text)
+    if bounds:
+        return float(bounds[1]), None if bounds[2] is None else float(bounds[2]), None
+    listed = re.fullmatch(r"(?:\(case insensitive\) )?\[([^\]]*)\]", text)
+    if listed:
+        return None, None, {item.strip() for item in listed[1].split(",")}
+    return None
+
+
+def check_zookeeper(spec: KeySpec, ref: dict[str, dict[str, Any]]) -> None:
+    up = ref.get(spec.name)
+    assert up is not None, f"{spec.name} is not in the ZooKeeper 3.8 admin guide"
+    assert up["settable_in"] != "java system property only", f"{spec.name} cannot be set in zoo.cfg"
+    assert spec.pattern == ("syntax" in up)
+    theirs = zookeeper_plain_default(up.get("default"), spec.type)
+    if theirs is not None and spec.default is not None and is_plain(spec.default):
+        assert spec.default == theirs
+
+
+def zookeeper_plain_default(text: str | None, type_name: str) -> str | None:
+    """The guide's prose default as a plain number or boolean, or None when it is not one."""
+    if text is None:
+        return None
+    if type_name == "boolean":
+        text = {"(enabled by default)": "true", "(disabled by default)": "false"}.get(text, text)
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)  # 100,000 -> 100000
+    text = re.sub(r"\s*\([^)]*\)$", "", text)  # 4194304 (4GB) -> 4194304
+    return text if is_plain(text) else None
+
+
+def is_plain(text: str) -> bool:
+    return re.fullmatch(r"-?\d+(\.\d+)?|true|false", text) is not None
+
+
+def check_librdkafka(spec: KeySpec) -> None:
+    glob, topic = reference("librdkafka-2.15.0-global.json"), reference("librdkafka-2.15.0-topic.json")
+    up = glob.get(spec.name) or topic.get(spec.name)  # a key in both tables is set globally here
+    assert up is not None, f"{spec.name} is not in librdkafka's CONFIGURATION.md"
+    assert spec.alias_of == up.get("alias_of")
+    assert RDK_TYPES.get(spec.type, spec.type) == up["type"]
+    assert spec.default == (up["default"] or None)
+    text: str = up["range"]
+    bounds = re.fullmatch(r"(-?[\d.]+) \.\. (-?[\d.]+)", text)
+    if bounds:
+        assert (spec.minimum, spec.maximum, spec.choices) == (float(bounds[1]), float(bounds[2]), None)
+    elif text and spec.type in ("enum", "CSV flags"):
+        assert spec.choices is not None
+        assert sorted(spec.choices) == sorted(item.strip() for item in text.split(","))

@@ -1,0 +1,161 @@
+"""Schema and cross-field rules: each rule has a failing example with its exact one-line message."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import ParamsError
+from generator.params import check
+from generator.target import Request, Sources, checked, load
+from tests.conftest import write
+
+
+def findings(profile: str, *sets: str, site: Path | None = None) -> list[str]:
+    merged, _, _ = load(Request(profile, site, sets), Sources())
+    return [f"{f.level}: {f.line()}" for f in check(merged)]
+
+
+def errors(profile: str, *sets: str) -> list[str]:
+    return [line for line in findings(profile, *sets) if line.startswith("error")]
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        "high-availability",
+        "durability",
+        "throughput",
+        "low-latency",
+        "development",
+        "ha,throughput",
+        "durability,low-latency",
+    ],
+)
+def test_shipped_profiles_have_no_errors(profile: str) -> None:
+    assert errors(profile) == []
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (
+            ("zookeeper.replicas=4",),
+            "error: zookeeper.replicas: must be odd and >= 3 in production, got 4; an even ensemble tolerates no "
+            "more failures than the odd one below it (set by --set zookeeper.replicas=4) [R09, C09]",
+        ),
+        (
+            ("zookeeper.replicas=1",),
+            "error: zookeeper.replicas: must be odd and >= 3 in production, got 1; an even ensemble tolerates no "
+            "more failures than the odd one below it (set by --set zookeeper.replicas=1) [R09, C09]",
+        ),
+        (
+            ("kafka.replicas=2",),
+            "error: kafka.config.default.replication.factor: 3 exceeds kafka.replicas=2; allowed: at most the "
+            "number of brokers (set by profiles/durability.yaml) [R28]",
+        ),
+        (
+            ("kafka.config.min.insync.replicas=4",),
+            "error: kafka.config.min.insync.replicas: 4 exceeds default.replication.factor=3: acks=all writes "
+            "could never succeed; allowed: 1..3 (set by --set kafka.config.min.insync.replicas=4) [R25]",
+        ),
+        (
+            ("clients.producer.acks=1",),
+            "error: clients.producer.acks: 1 with enable.idempotence=true; allowed: all (or set "
+            "enable.idempotence=false) (set by --set clients.producer.acks=1) [R43]",
+        ),
+        (
+            ("clients.producer.max.in.flight.requests.per.connection=6",),
+            "error: clients.producer.max.in.flight.requests.per.connection: 6 with enable.idempotence=true; "
+            "allowed: 1..5 (set by --set clients.producer.max.in.flight.requests.per.connection=6) [R43]",
+        ),
+        (
+            ("zookeeper.pdb.minAvailable=2",),
+            "error: zookeeper.pdb.minAvailable: 2 lets a drain break quorum; allowed: 3..5 for 5 servers (or "
+            "null = 3) (set by --set zookeeper.pdb.minAvailable=2) [R07]",
+        ),
+        (
+            ("kafka.heap.size=8G",),
+            "error: kafka.heap.size: 8G does not fit kafka.resources.limits.memory; allowed: below the limit, "
+            "with room for the page cache (set by --set kafka.heap.size=8G) [R05]",
+        ),
+        (
+            ("kafka.config.broker.id=3",),
+            "error: kafka.config.broker.id: is not a parameter: derived from the pod ordinal by the start script "
+            "(set by --set kafka.config.broker.id=3)",
+        ),
+        (
+            ("kafka.replicsa=3",),
+            "error: kafka.replicsa: unknown parameter; known here: config, gc, heap, image, minReadySeconds, pdb, "
+            "ports, probes, replicas, resources, rollout, storage, terminationGracePeriodSeconds, version "
+            "(set by --set kafka.replicsa=3)",
+        ),
+        (
+            ("kafka.gc.collector=CMS",),
+            "error: kafka.gc.collector: 'CMS' is not allowed; allowed: G1, ZGC (set by --set kafka.gc.collector=CMS)",
+        ),
+        (
+            ("kafka.replicas=three",),
+            "error: kafka.replicas: expected integer, got str 'three' (set by --set kafka.replicas=three)",
+        ),
+        (
+            ("cluster.environment=staging",),
+            "error: cluster.environment: 'staging' is not allowed; allowed: production, development (set by "
+            "--set cluster.environment=staging)",
+        ),
+    ],
+)
+def test_rule_violations_are_one_line_naming_key_layer_and_allowed(
+    sets: tuple[str, ...], message: str
+) -> None:
+    assert message in errors("durability", *sets)
+
+
+def test_catalog_checks_kafka_keys_and_types() -> None:
+    found = errors("durability", "kafka.config.log.retention.hourz=1", "kafka.config.num.io.threads=many")
+    assert any(line.startswith("error: kafka.config.log.retention.hourz: unknown key") for line in found), (
+        found
+    )
+    assert any(line.startswith("error: kafka.config.num.io.threads: expected int") for line in found), found
+
+
+def test_java_client_key_without_librdkafka_mapping_is_refused() -> None:
+    found = errors("durability", "clients.producer.partitioner.class=x.Y")
+    assert any(
+        line.startswith("error: clients.producer.partitioner.class: has no reviewed librdkafka")
+        for line in found
+    ), found
+
+
+def test_min_isr_equal_to_replication_factor_is_a_warning() -> None:
+    found = findings("durability", "kafka.config.min.insync.replicas=3")
+    assert (
+        "warning: kafka.config.min.insync.replicas: equals default.replication.factor=3: losing any one "
+        "replica stops acks=all writes (set by --set kafka.config.min.insync.replicas=3) [R25]"
+    ) in found
+
+
+def test_unclean_election_with_durable_producer_warns_c10() -> None:
+    assert any("[C10, R27]" in line and line.startswith("warning") for line in findings("high-availability"))
+    assert not any("C10" in line for line in findings("durability"))
+
+
+def test_development_allows_single_pods_and_even_ensembles() -> None:
+    assert errors("development", "zookeeper.replicas=2", "kafka.config.default.replication.factor=1") == []
+    assert errors("development", "cluster.environment=production") != []
+
+
+def test_site_file_errors_name_the_site_file(tmp_path: Path) -> None:
+    site = write(tmp_path / "site.yaml", "kafka:\n  replicas: 2\n")
+    merged, _, _ = load(Request("durability", site), Sources())
+    with pytest.raises(ParamsError) as caught:
+        checked(merged)
+    assert caught.value.problems == [
+        "kafka.config.default.replication.factor: 3 exceeds kafka.replicas=2; allowed: at most the number of "
+        "brokers (set by profiles/durability.yaml) [R28]",
+        "kafka.config.offsets.topic.replication.factor: 3 exceeds kafka.replicas=2; allowed: at most the number "
+        "of brokers (set by profiles/durability.yaml) [R28]",
+        "kafka.config.transaction.state.log.replication.factor: 3 exceeds kafka.replicas=2; allowed: at most "
+        "the number of brokers (set by profiles/durability.yaml) [R28]",
+    ]
