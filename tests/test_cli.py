@@ -1,0 +1,126 @@
+"""The command line as a user meets it: exit codes, one-line errors, per-file reporting."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO, write
+
+Run = Any
+
+
+def test_render_reports_each_file_and_a_summary(run: Run, tmp_path: Path) -> None:
+    result = run("render", "ha", "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert f"created   {tmp_path}/high-availability/kubernetes/kafka/statefulset.yaml" in lines
+    assert lines[-1] == (
+        "high-availability: 27 created, 0 updated, 0 identical, 0 removed; 15 Kubernetes resources valid "
+        "against 1.30 and 1.37 (strict); 6 config files valid against the key catalog"
+    )
+    assert "warning: kafka.config.unclean.leader.election.enable" in result.stderr  # C10 is shown, not fatal
+    again = run("render", "high-availability", "--out", str(tmp_path))
+    assert again.stdout.splitlines()[-1].startswith("high-availability: 0 created, 0 updated, 27 identical")
+
+
+def test_combined_profiles_go_to_a_plus_joined_folder(run: Run, tmp_path: Path) -> None:
+    assert run("render", "ha,tp", "--out", str(tmp_path)).exit_code == 0
+    assert (tmp_path / "high-availability+throughput/params.yaml").is_file()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("render", "nope"), "error: unknown profile 'nope' in PROFILE='nope'; known: "),
+        (("render", "ha", "--set", "kafka.replicas=0"), "error: kafka.replicas: must be >= 1, got 0 (set by --set kafka.replicas=0)"),
+        (("render", "ha", "--set", "oops"), "error: --set oops: expected KEY=VALUE, for example kafka.replicas=5"),
+        (("render", "ha", "-f", "missing.yaml"), "error: missing.yaml: file not found"),
+        (("explain", "ha", "--set", "zookeeper.replicas=4"), "error: zookeeper.replicas: must be odd and >= 3"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(run: Run, tmp_path: Path, args: tuple[str, ...],
+                                                            message: str) -> None:
+    out = tmp_path / "out"
+    result = run(*args, *(["--out", str(out)] if args[0] == "render" else []))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(message), result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_failed_render_leaves_existing_output_untouched(run: Run, tmp_path: Path) -> None:
+    assert run("render", "durability", "--out", str(tmp_path)).exit_code == 0
+    before = {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    result = run("render", "durability", "--out", str(tmp_path), "--set", "kafka.replicas=2")
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 3  # one line per broken replication factor
+    assert {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == before
+
+
+def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> None:
+    site = write(tmp_path / "site.yaml", "cluster:\n  namespace: payments\n")
+    out = tmp_path / "out"
+    assert run("render", "durability", "-f", str(site), "--out", str(out)).exit_code == 0
+    assert run("render", "low-latency", "--out", str(out)).exit_code == 0
+    clean = run("check", "--out", str(out))
+    assert clean.exit_code == 0, clean.output
+    assert clean.stdout.splitlines() == ["durability: up to date", "low-latency: up to date"]
+
+    statefulset = out / "durability/kubernetes/kafka/statefulset.yaml"
+    statefulset.write_text(statefulset.read_text().replace("replicas: 5", "replicas: 6"))
+    (out / "durability/config/zoo.cfg").unlink()
+    (out / "durability/extra.yaml").write_text("x: 1\n")
+    drift = run("check", "--out", str(out))
+    assert drift.exit_code == 1
+    assert drift.stdout.splitlines() == [
+        f"missing   {out}/durability/config/zoo.cfg",
+        f"extra     {out}/durability/extra.yaml",
+        f"changed   {out}/durability/kubernetes/kafka/statefulset.yaml",
+        "durability: stale, run: make render-all",
+        "low-latency: up to date",
+    ]
+
+
+def test_check_with_nothing_to_check_is_bad_input(run: Run, tmp_path: Path) -> None:
+    result = run("check", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {tmp_path}: no targets to check; run make render-all first\n"
+
+
+def test_profiles_lists_names_aliases_and_summaries(run: Run) -> None:
+    result = run("profiles")
+    assert result.exit_code == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert names == ["development", "durability", "high-availability", "low-latency", "throughput"]
+    assert "(alias: ha)" in result.stdout
+
+
+def test_explain_shows_value_and_layer_and_conflicts_in_either_order(run: Run) -> None:
+    for spec, winner in (("ha,durability", "durability"), ("durability,ha", "high-availability")):
+        result = run("explain", spec)
+        assert result.exit_code == 0
+        assert any(line.split()[:3] == ["kafka.config.min.insync.replicas", "2" if winner == "durability" else "1",
+                                        f"profiles/{winner}.yaml"] for line in result.stdout.splitlines())
+        assert f"conflict: kafka.config.min.insync.replicas: " in result.stdout
+        assert f"profiles/{winner}.yaml wins" in result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["render"], ["check"], ["explain"], ["profiles"], ["schema"]])
+def test_help_works_for_every_command(run: Run, command: list[str]) -> None:
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("Usage: kafka-profiles")
+
+
+def test_python_dash_m_and_console_script_agree() -> None:
+    module = subprocess.run([sys.executable, "-m", "generator", "profiles"], capture_output=True, text=True,
+                            cwd=REPO, check=True)
+    script = subprocess.run([str(Path(sys.executable).parent / "kafka-profiles"), "profiles"],
+                            capture_output=True, text=True, cwd=REPO, check=True)
+    assert module.stdout == script.stdout and "durability" in module.stdout
