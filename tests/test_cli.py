@@ -107,7 +107,7 @@ def test_explain_shows_value_and_layer_and_conflicts_in_either_order(run: Run) -
         assert result.exit_code == 0
         assert any(line.split()[:3] == ["kafka.config.min.insync.replicas", "2" if winner == "durability" else "1",
                                         f"profiles/{winner}.yaml"] for line in result.stdout.splitlines())
-        assert f"conflict: kafka.config.min.insync.replicas: " in result.stdout
+        assert "conflict: kafka.config.min.insync.replicas: " in result.stdout
         assert f"profiles/{winner}.yaml wins" in result.stdout
 
 
