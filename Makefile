@@ -39,7 +39,7 @@ check: $(STAMP)
 	$(BIN)/kafka-profiles check --out $(OUT)
 
 explain: $(STAMP)
-	$(BIN)/kafka-profiles explain $(PROFILE) $(if $(SITE),-f $(SITE)) $(foreach kv,$(SET),--set $(kv))
+	$(BIN)/kafka-profiles explain $(PROFILE) $(if $(SITE),-f $(SITE)) $(foreach kv,$(SET),--set $(kv)) $(if $(FORMAT),--format $(FORMAT))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -37,6 +37,9 @@ set_option = click.option(
     metavar="KEY=VALUE",
     help="Override one parameter by dotted key, last of all: --set kafka.replicas=7",
 )
+strict_option = click.option(
+    "--strict", is_flag=True, help="Treat warnings (runbook trade-offs) as errors, for CI gates.",
+)
 out_option = click.option(
     "--out",
     "out_root",
@@ -55,7 +58,7 @@ def user_errors(command: F) -> F:
         try:
             return command(*args, **kwargs)
         except GeneratorError as error:
-            for line in error.message.splitlines():
+            for line in error.lines():
                 click.echo(f"error: {line}", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
@@ -73,13 +76,14 @@ def cli() -> None:
 @site_option
 @set_option
 @out_option
+@strict_option
 @user_errors
-def render(profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_root: Path) -> None:
+def render(profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_root: Path, strict: bool) -> None:
     """Render, validate and write OUT/<target>/ (written only when everything validated)."""
     from generator.target import Request, build
     from generator.writer import write
 
-    result = build(Request(profiles_spec, site, sets))
+    result = build(Request(profiles_spec, site, sets), strict=strict)
     _print_warnings(result.warnings)
     changes = write(out_root, result.target, result.files)
     for change in changes:
@@ -91,8 +95,9 @@ def render(profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_roo
 @cli.command()
 @click.argument("targets", nargs=-1)
 @out_option
+@strict_option
 @user_errors
-def check(targets: tuple[str, ...], out_root: Path) -> None:
+def check(targets: tuple[str, ...], out_root: Path, strict: bool) -> None:
     """Re-render every target in OUT/ (or the TARGETS named) and exit 1 if any file differs."""
     from generator.target import build, parse_render_command
     from generator.writer import compare, safe_target_dir
@@ -106,21 +111,27 @@ def check(targets: tuple[str, ...], out_root: Path) -> None:
     for name in names:
         target_dir = safe_target_dir(out_root, name)
         params_file = target_dir / "params.yaml"
-        first_line = (
-            params_file.read_text(encoding="utf-8").split("\n", 1)[0] if params_file.is_file() else ""
-        )
-        request = parse_render_command(first_line)
+        request = parse_render_command(_first_line(params_file))
         if request is None:
             click.echo(f"stale     {target_dir}: no params.yaml header to replay; render it again")
             stale += 1
             continue
-        drift = [c for c in compare(target_dir, build(request).files) if c.status != "identical"]
+        drift = [c for c in compare(target_dir, build(request, strict=strict).files) if c.status != "identical"]
         for change in drift:
             click.echo(f"{_drift_word(change.status):<9} {target_dir / change.path}")
         stale += bool(drift)
         click.echo(f"{name}: {'stale, run: make render-all' if drift else 'up to date'}")
     if stale:
         sys.exit(EXIT_DRIFT)
+
+
+def _first_line(path: Path) -> str:
+    """The header of params.yaml; empty when the file is missing, unreadable or not UTF-8 text."""
+    try:
+        with path.open("rb") as stream:
+            return stream.readline(8 * 1024 * 1024).decode("utf-8").rstrip("\n")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def _drift_word(status: str) -> str:
@@ -137,7 +148,8 @@ def list_profiles() -> None:
     try:
         known = discover(Sources().profiles_dir)
     except GeneratorError as error:
-        click.echo(f"error: {error.message}", err=True)
+        for line in error.lines():
+            click.echo(f"error: {line}", err=True)
         sys.exit(EXIT_BAD_INPUT)
     width = max(len(name) for name in known)
     for info in known.values():
@@ -149,23 +161,21 @@ def list_profiles() -> None:
 @click.argument("profiles_spec", metavar="PROFILES")
 @site_option
 @set_option
+@strict_option
+@click.option("--format", "output_format", type=click.Choice(["text", "md", "json"]), default="text",
+              show_default=True, help="text for terminals, md for a pull-request comment, json for machines.")
 @user_errors
-def explain(profiles_spec: str, site: Path | None, sets: tuple[str, ...]) -> None:
-    """Show every effective setting, its value and the layer that set it."""
-    from generator.paramsfile import flat_settings
+def explain(profiles_spec: str, site: Path | None, sets: tuple[str, ...], strict: bool, output_format: str) -> None:
+    """Every effective setting: value, layer, what it overrode, runbook IDs and trade-off; conflicts,
+    warnings and the failure budget."""
+    from generator.explain import as_json, as_markdown, as_text, report
     from generator.target import Request, Sources, checked, load
 
-    merged, target, _ = load(Request(profiles_spec, site, sets), Sources())
-    warnings = checked(merged)
-    click.echo(f"target {target}")
-    rows = flat_settings(merged)
-    width = max(len(key) for key, _, _ in rows)
-    for key, value, source in rows:
-        click.echo(f"  {key:<{width}}  {value:<24}  {source}")
-    for conflict in merged.conflicts:
-        values = " vs ".join(f"{v!r} ({s})" for s, v in conflict.settings)
-        click.echo(f"conflict: {conflict.key}: {values}; {conflict.winner} wins (later profile)")
-    _print_warnings(warnings)
+    sources = Sources()
+    merged, target, command = load(Request(profiles_spec, site, sets), sources)
+    explained = report(merged, target, command, checked(merged, strict), sources.profiles_dir)
+    formatter = {"text": as_text, "md": as_markdown, "json": as_json}[output_format]
+    click.echo(formatter(explained), nl=False)
 
 
 @cli.command()

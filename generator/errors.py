@@ -10,6 +10,11 @@ class GeneratorError(Exception):
         super().__init__(message)
         self.message = message
 
+    def lines(self) -> list[str]:
+        """One line per problem, as the CLI prints them: a value can never break a line."""
+        problems: list[str] = getattr(self, "problems", None) or [self.message]
+        return [shown(problem) for problem in problems]
+
 
 class ProfileError(GeneratorError):
     """A profile or site file cannot be found, read or merged."""
@@ -37,3 +42,11 @@ class ValidationFailed(GeneratorError):
 
 class OutputError(GeneratorError):
     """The output folder cannot be written safely."""
+
+
+def shown(text: str) -> str:
+    """`text` on one line for messages and comments: characters that are not printable (line breaks,
+    tabs, control and format characters, lone surrogates) are written as Python escapes."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

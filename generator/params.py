@@ -6,6 +6,7 @@ Every finding names the dotted key, the layer that set it and what is allowed, o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -90,7 +91,22 @@ def _schema_findings(merged: Merged) -> Iterator[Finding]:
 def _validator_class() -> Any:
     import jsonschema
 
-    return jsonschema.validators.validator_for(schema())
+    base = jsonschema.validators.validator_for(schema())
+    return jsonschema.validators.extend(base, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[Any]:
+    """`pattern` as JSON Schema (ECMA-262) means it: Python's `$` also matches before a final line
+    break, so "kafka\n" would pass ^[a-z]...$ and put a line break into every object name."""
+    import jsonschema
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern))
 
 
 def _schema_message(error: Any) -> str:
@@ -346,6 +362,113 @@ def clients_translatable(m: Merged) -> list[Finding]:
     return found
 
 
+def session_timeout_within_group_bounds(m: Merged) -> list[Finding]:
+    timeout = m.params["clients"]["consumer"].get("session.timeout.ms")
+    config = m.params["kafka"]["config"]
+    low, high = config.get("group.min.session.timeout.ms", 6000), config.get("group.max.session.timeout.ms", 1800000)
+    if isinstance(timeout, int) and not low <= timeout <= high:
+        return [_err(m, "clients.consumer.session.timeout.ms", f"{timeout} is outside the brokers' "
+                     f"group.min.session.timeout.ms..group.max.session.timeout.ms = {low}..{high}: every "
+                     "consumer would be refused when it joins its group", "R30")]
+    return []
+
+
+def heap_leaves_page_cache(m: Merged) -> list[Finding]:
+    heap = _jvm_bytes(m.params["kafka"]["heap"]["size"])
+    limit = _k8s_bytes(m.params["kafka"]["resources"]["limits"]["memory"])
+    if heap < limit < 2 * heap:
+        return [_warn(m, "kafka.heap.size", f"{m.params['kafka']['heap']['size']} leaves less than the heap "
+                      "again for the page cache in kafka.resources.limits.memory: reads of recent data go to "
+                      "disk instead of memory", "R05", "R21")]
+    return []
+
+
+def partitions_per_broker(m: Merged) -> list[Finding]:
+    workload, brokers = m.params["workload"], m.params["kafka"]["replicas"]
+    rf = m.params["kafka"]["config"].get("default.replication.factor", 1)
+    per_broker = -(-workload["totalPartitions"] * int(rf) // brokers)
+    if per_broker > workload["partitionsPerBrokerBudget"]:
+        return [_warn(m, "workload.totalPartitions", f"{workload['totalPartitions']} partitions x RF {rf} over "
+                      f"{brokers} brokers is {per_broker} replicas per broker, above the budget of "
+                      f"{workload['partitionsPerBrokerBudget']}: recovery and leader elections after a broker "
+                      "failure take longer", "R26")]
+    return []
+
+
+def buffer_memory_fits_batches(m: Merged) -> list[Finding]:
+    from generator.derive import buffer_memory
+
+    chosen = m.params["clients"]["producer"].get("buffer.memory")
+    wanted = buffer_memory(m.params)
+    if isinstance(chosen, int) and chosen < wanted:
+        return [_warn(m, "clients.producer.buffer.memory", f"{chosen} is below max(32 MiB, "
+                      f"partitionsPerProducer x batch.size) = {wanted}: send() blocks before batches fill, "
+                      "which costs the throughput the batch size was chosen for", "R38")]
+    return []
+
+
+def zone_loss(m: Merged) -> list[Finding]:
+    from generator.budget import failure_budget
+
+    budget = failure_budget(m.params)
+    if not _production(m) or (budget.zone_loss_keeps_writes and budget.zone_loss_keeps_acked_data):
+        return []
+    lost = [what for what, kept in (("acks=all writes stop", budget.zone_loss_keeps_writes),
+                                    ("acknowledged writes can be lost", budget.zone_loss_keeps_acked_data))
+            if not kept]
+    return [_warn(m, "cluster.zones", f"losing one of {budget.zones} zone(s) with replication factor "
+                  f"{budget.replication_factor} and {budget.brokers} brokers: {' and '.join(lost)} (replicas "
+                  "are not rack-aware yet, so one zone may hold several replicas of a partition)", "R22", "R28")]
+
+
+CONFIG_SECTIONS = (  # parameter section -> catalog component and the version parameter it follows
+    ("kafka.config", "kafka-broker", "kafka"),
+    ("zookeeper.config", "zookeeper", "zookeeper"),
+    ("clients.producer", "kafka-producer", "kafka"),
+    ("clients.consumer", "kafka-consumer", "kafka"),
+)
+
+
+def config_values_representable(m: Merged) -> list[Finding]:
+    """A value the properties files could not carry so that Kafka or ZooKeeper reads it back as set."""
+    from generator.serialize import properties_problem
+
+    found = []
+    for section, _, _ in CONFIG_SECTIONS:
+        head, tail = section.split(".")
+        for name, value in sorted(m.params[head][tail].items()):
+            problem = None if value is None else properties_problem(value)
+            if problem:
+                found.append(_err(m, f"{section}.{name}", f"cannot be written faithfully: {problem}"))
+    return found
+
+
+def no_secrets(m: Merged) -> list[Finding]:
+    """Passwords and JAAS configs would land in ConfigMaps and plain files that anyone who can read
+    the namespace (or the repository) can read; the generator writes no secret anywhere."""
+    from generator.catalog import load_catalog
+
+    found = []
+    for section, component, version_of in CONFIG_SECTIONS:
+        head, tail = section.split(".")
+        try:
+            catalog = load_catalog(component, version_line(m.params[version_of]["version"]))
+        except ValueError:
+            continue  # no catalog for that version: catalog_keys says so
+        for name, value in sorted(m.params[head][tail].items()):
+            spec = catalog.get(name)
+            if value is not None and spec is not None and spec.type == "password":
+                found.append(
+                    _err(
+                        m,
+                        f"{section}.{name}",
+                        "is a secret, and every output file is readable by whoever can read the "
+                        "namespace or the repository; allowed: null (supply it at run time from a Secret)",
+                    )
+                )
+    return found
+
+
 RULES: tuple[Rule, ...] = (
     catalog_keys,
     clients_translatable,
@@ -358,6 +481,13 @@ RULES: tuple[Rule, ...] = (
     zookeeper_pdb_keeps_quorum,
     heap_below_memory_limit,
     unclean_with_durable_producer,
+    session_timeout_within_group_bounds,
+    heap_leaves_page_cache,
+    partitions_per_broker,
+    buffer_memory_fits_batches,
+    zone_loss,
+    config_values_representable,
+    no_secrets,
 )
 
 _UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}

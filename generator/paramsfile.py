@@ -14,9 +14,11 @@ INTRO = (
 )
 
 
-def params_yaml(merged: Merged, header: str) -> str:
+def params_yaml(merged: Merged, header: str, budget: list[str]) -> str:
     lines = [header, INTRO.rstrip("\n")]
     _emit(merged.params, (), merged, lines, 0)
+    lines += ["", "# Failure budget (computed from the values above; see docs/failure-budget.md):"]
+    lines += [f"#   {line}" for line in budget]
     return "\n".join(lines) + "\n"
 
 
@@ -24,12 +26,12 @@ def _emit(node: dict[str, Any], path: tuple[str, ...], merged: Merged, lines: li
     pad = "  " * depth
     for key in sorted(node):
         value, here = node[key], (*path, key)
-        label = _scalar(key)
+        label = scalar(key)
         if isinstance(value, dict) and value:
             lines.append(f"{pad}{label}:")
             _emit(value, here, merged, lines, depth + 1)
         else:
-            lines.append(f"{pad}{label}: {_scalar(value)}  # {_provenance(merged, '.'.join(here))}")
+            lines.append(f"{pad}{label}: {scalar(value)}  # {_provenance(merged, '.'.join(here))}")
 
 
 def _provenance(merged: Merged, dotted: str) -> str:
@@ -37,28 +39,12 @@ def _provenance(merged: Merged, dotted: str) -> str:
     if not settings:
         return merged.source_of(dotted)
     source, value = settings[-1]
-    earlier = [f"{_scalar(v)} from {s}" for s, v in settings[:-1] if repr(v) != repr(value)]
+    earlier = [f"{scalar(v)} from {s}" for s, v in settings[:-1] if repr(v) != repr(value)]
     return f"{source} (over {'; '.join(earlier)})" if earlier else source
 
 
-def _scalar(value: Any) -> str:
+def scalar(value: Any) -> str:
     """One flow-style YAML value, quoted exactly where YAML needs it."""
     text = yaml.safe_dump([value], default_flow_style=True, width=1_000_000, allow_unicode=True).strip()
     return text[1:-1]
 
-
-def flat_settings(merged: Merged) -> list[tuple[str, str, str]]:
-    """(dotted key, value, provenance) for every leaf, in key order, for `explain`."""
-    rows: list[tuple[str, str, str]] = []
-
-    def walk(node: dict[str, Any], path: tuple[str, ...]) -> None:
-        for key in sorted(node):
-            value, here = node[key], (*path, key)
-            if isinstance(value, dict) and value:
-                walk(value, here)
-            else:
-                dotted = ".".join(here)
-                rows.append((dotted, _scalar(value), _provenance(merged, dotted)))
-
-    walk(merged.params, ())
-    return rows

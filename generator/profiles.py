@@ -15,7 +15,7 @@ from typing import Any
 
 from deepmerge import Merger
 
-from generator.errors import ProfileError
+from generator.errors import ProfileError, shown
 from generator.yamlio import load_yaml_mapping, load_yaml_text
 
 BASE = "base"
@@ -117,7 +117,7 @@ def profile_layers(profiles_dir: Path, names: Iterable[str]) -> list[Layer]:
 
 
 def site_layer(path: Path) -> Layer:
-    source = str(path)
+    source = shown(str(path))  # sources are quoted on one line in messages and params.yaml comments
     data = load_yaml_mapping(path, source)
     for meta in META_KEYS:
         if meta in data:
@@ -128,7 +128,7 @@ def site_layer(path: Path) -> Layer:
 def set_layer(assignment: str, current: Mapping[str, Any]) -> Layer:
     """`kafka.config.min.insync.replicas=2` -> a layer; Kafka keys contain dots, so match the
     longest existing key at each level and keep the rest of the path as one key."""
-    source = f"--set {assignment}"
+    source = f"--set {shown(assignment)}"
     key, sep, raw = assignment.partition("=")
     if not sep or not key.strip():
         raise ProfileError(f"{source}: expected KEY=VALUE, for example kafka.replicas=5")

@@ -1,7 +1,8 @@
 """Check rendered output before anything is written.
 
 Kubernetes objects: strict JSON Schemas bundled with kubernetes-validate (pinned), for every
-Kubernetes minor the target names; an unknown kind fails. Config files: every key known to the
+Kubernetes minor the target names, so only API versions that release serves pass (R18); an
+unknown kind fails. Config files: every key known to the
 project's catalog for the deployed version, with its type and range.
 """
 

@@ -6,11 +6,14 @@ rename, so a reader (or a crash) sees the complete old tree or the complete new 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
+import fcntl
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,39 +30,65 @@ class Change:
 
 
 def compare(target_dir: Path, files: dict[str, str]) -> list[Change]:
-    existing = _existing_files(target_dir)
-    changes = []
-    for path in sorted(set(files) | set(existing)):
-        if path not in existing:
-            changes.append(Change("created", path))
-        elif path not in files:
-            changes.append(Change("removed", path))
-        else:
-            same = existing[path].read_bytes() == files[path].encode("utf-8")
-            changes.append(Change("identical" if same else "updated", path))
+    try:
+        existing = _existing_files(target_dir)
+        changes = []
+        for path in sorted(set(files) | set(existing)):
+            if path not in existing:
+                changes.append(Change("created", path))
+            elif path not in files:
+                changes.append(Change("removed", path))
+            else:
+                same = existing[path].read_bytes() == files[path].encode("utf-8")
+                changes.append(Change("identical" if same else "updated", path))
+    except OSError as error:
+        raise OutputError(f"{error.filename or target_dir}: cannot read: {error.strerror}") from None
     return changes
 
 
 def write(out_root: Path, target: str, files: dict[str, str]) -> list[Change]:
     target_dir = safe_target_dir(out_root, target)
+    for path in files:
+        _check_relative(path)
     changes = compare(target_dir, files)
-    out_root.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(out_root, target)
-    staging = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target}.tmp-", dir=out_root))
     try:
-        for path, text in files.items():
-            destination = staging / path
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            destination.write_bytes(text.encode("utf-8"))
-            if path.endswith(".sh"):
-                destination.chmod(0o755)
-            else:
-                destination.chmod(0o644)
-        staging.chmod(0o755)
-        _swap_into_place(staging, target_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        _write_tree(out_root, target_dir, files)
+    except OSError as error:
+        raise OutputError(f"{error.filename or out_root}: cannot write: {error.strerror}") from None
     return changes
+
+
+def _write_tree(out_root: Path, target_dir: Path, files: dict[str, str]) -> None:
+    """Stage the whole tree, flush it to disk, swap it in. Modes are set explicitly (no umask)."""
+    out_root.mkdir(parents=True, exist_ok=True)
+    with _locked(out_root):  # no other writer can take our staging folder for a leftover meanwhile
+        clean_leftovers(out_root)
+        staging = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{target_dir.name}.tmp-", dir=out_root))
+        lock = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(lock, fcntl.LOCK_EX)  # held while this process lives: not a leftover
+    try:
+        folders = {staging}
+        for path, text in sorted(files.items()):
+            destination = staging / path
+            for folder in reversed(destination.relative_to(staging).parents[:-1]):
+                if staging / folder not in folders:
+                    (staging / folder).mkdir()
+                    folders.add(staging / folder)
+            mode = 0o755 if path.endswith(".sh") else 0o644
+            descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            with os.fdopen(descriptor, "wb") as stream:
+                stream.write(text.encode("utf-8"))
+                stream.flush()
+                os.fsync(stream.fileno())
+            destination.chmod(mode)
+        for folder in sorted(folders, reverse=True):
+            folder.chmod(0o755)
+            _fsync(folder)
+        _swap_into_place(staging, target_dir)
+        _fsync(out_root)
+    finally:
+        os.close(lock)
+        _remove(staging)  # after the swap it holds the old tree
 
 
 def safe_target_dir(out_root: Path, target: str) -> Path:
@@ -69,14 +98,60 @@ def safe_target_dir(out_root: Path, target: str) -> Path:
     return out_root / target
 
 
-def clean_leftovers(out_root: Path, target: str) -> None:
-    """Remove staging folders a killed run left behind."""
-    for leftover in out_root.glob(f"{TEMP_PREFIX}{target}.*-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+def clean_leftovers(out_root: Path) -> None:
+    """Remove the staging and parked folders of killed runs (of any target); a folder that a live
+    writer holds locked is left alone."""
+    for pattern in (f"{TEMP_PREFIX}*.tmp-*", f"{TEMP_PREFIX}*.old-*"):
+        for leftover in sorted(out_root.glob(pattern)):
+            if leftover.is_dir() and not leftover.is_symlink():
+                try:
+                    descriptor = os.open(leftover, os.O_RDONLY | os.O_DIRECTORY)
+                except OSError:
+                    continue
+                try:
+                    fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a writer is still at work in it
+                finally:
+                    os.close(descriptor)
+            _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def _fsync(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _check_relative(path: str) -> None:
+    """A file of a target stays inside the target: relative, no `..`, `.` or empty parts."""
+    parts = path.split("/")
+    if path.startswith("/") or "\\" in path or "\0" in path or any(p in ("", ".", "..") for p in parts):
+        raise OutputError(f"{path!r}: not a relative path inside the target")
 
 
 def _swap_into_place(staging: Path, target_dir: Path) -> None:
-    if not target_dir.exists():
+    if not os.path.lexists(target_dir):
         os.rename(staging, target_dir)
         return
     if _exchange(staging, target_dir):
@@ -86,7 +161,7 @@ def _swap_into_place(staging: Path, target_dir: Path) -> None:
     os.rmdir(parked)
     os.rename(target_dir, parked)
     os.rename(staging, target_dir)
-    shutil.rmtree(parked, ignore_errors=True)
+    _remove(parked)
 
 
 def _exchange(first: Path, second: Path) -> bool:

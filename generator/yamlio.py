@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.errors import ProfileError
+from generator.errors import ProfileError, shown
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -34,21 +35,126 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+# Limits far above any real parameter file, far below what could exhaust the stack or the memory:
+# an alias expands to a copy of what it names, so a few lines can stand for billions of values.
+MAX_BYTES = 1024 * 1024
+MAX_DEPTH = 32  # mappings and lists inside each other, counting what aliases expand to
+MAX_VALUES = 100_000  # scalars, mappings and lists, counting what aliases expand to
+
+
 def load_yaml_text(text: str, source: str) -> Any:
     """Parse one YAML document; any problem becomes a one-line ProfileError naming `source`."""
+    if len(text) > MAX_BYTES:
+        raise ProfileError(f"{source}: larger than {MAX_BYTES // 1024} KiB; parameter files are a few KiB")
     try:
-        return yaml.load(text, Loader=StrictLoader)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProfileError(f"{source}: not UTF-8 text") from None
+    try:
+        _check_nesting(text, source)
+        loader = StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_expansion(node, source)
+            data = loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ProfileError(f"{where}: invalid YAML: {problem}") from None
+        raise ProfileError(f"{where}: invalid YAML: {shown(problem)}") from None
+    except (ValueError, TypeError, AttributeError, OverflowError) as error:
+        # PyYAML's constructors raise these for values that only look like their type:
+        # 2024-13-01 (no such date), a 5000-digit integer, `!!float abc`, `!!timestamp x`.
+        raise ProfileError(f"{source}: invalid value: {shown(str(error) or type(error).__name__)}") from None
+    _check_values(data, source)
+    return data
+
+
+def _check_nesting(text: str, source: str) -> None:
+    """Refuse deep nesting from the event stream, before the recursive composer sees it."""
+    depth = 0
+    for event in yaml.parse(text, Loader=StrictLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark is not None else "?"
+                raise ProfileError(f"{source}:{line}: nested deeper than {MAX_DEPTH} levels")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _check_expansion(root: yaml.Node, source: str) -> None:
+    """Count values and depth as aliases expand (an alias bomb), and refuse an alias inside itself."""
+    done: dict[int, tuple[int, int]] = {}  # id(node) -> (values, depth) once expanded
+    open_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        if key in done:
+            continue
+        children = _children(node)
+        if not children_done:
+            if key in open_nodes:
+                line = node.start_mark.line + 1 if node.start_mark is not None else "?"
+                raise ProfileError(f"{source}:{line}: an alias refers to a value that contains it")
+            open_nodes.add(key)
+            stack.append((node, True))
+            for child in children:
+                if id(child) in open_nodes:
+                    line = child.start_mark.line + 1 if child.start_mark is not None else "?"
+                    raise ProfileError(f"{source}:{line}: an alias refers to a value that contains it")
+                stack.append((child, False))
+            continue
+        open_nodes.discard(key)
+        values = 1 + sum(done[id(c)][0] for c in children)
+        depth = (1 + max((done[id(c)][1] for c in children), default=0)) if children else 0
+        if values > MAX_VALUES:
+            raise ProfileError(f"{source}: more than {MAX_VALUES} values once aliases are expanded")
+        if depth > MAX_DEPTH:
+            raise ProfileError(f"{source}: nested deeper than {MAX_DEPTH} levels once aliases are expanded")
+        done[key] = (values, depth)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def _check_values(data: Any, source: str) -> None:
+    """Values every output format can carry: finite numbers and text that is valid Unicode."""
+    stack = [data]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list | tuple | set):
+            stack.extend(value)
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ProfileError(f"{source}: {value!r} is not a finite number; no output format carries it")
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ProfileError(f"{source}: {shown(value[:40])}: not Unicode text (a lone surrogate)") from None
 
 
 def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping (an empty file is an empty mapping)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)  # a device such as /dev/zero never ends
+        if len(raw) > MAX_BYTES:
+            raise ProfileError(f"{source}: larger than {MAX_BYTES // 1024} KiB; parameter files are a few KiB")
+        text = raw.decode("utf-8")
     except IsADirectoryError:
         raise ProfileError(f"{source}: is a folder, expected a YAML file") from None
     except FileNotFoundError:
@@ -57,6 +163,8 @@ def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
         raise ProfileError(f"{source}: not UTF-8 text") from None
     except OSError as error:
         raise ProfileError(f"{source}: cannot read: {error.strerror}") from None
+    except ValueError:  # a NUL in the name
+        raise ProfileError(f"{source}: cannot read: not a valid file name") from None
     data = load_yaml_text(text, source)
     if data is None:
         return {}

@@ -50,6 +50,7 @@ def test_unknown_kind_fails() -> None:
 
 
 def test_removed_api_version_fails() -> None:
+    """C03: the runbook's policy/v1beta1 PodDisruptionBudget is gone from current Kubernetes."""
     pdb = {"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "zk"},
            "spec": {"minAvailable": 3}}
     assert kubernetes_problems(pdb, "1.30") == [

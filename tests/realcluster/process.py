@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -12,6 +13,14 @@ from pathlib import Path
 
 POLL_S = 0.25
 LOG_TAIL_LINES = 40
+LOG_LINE_CHARS = 400
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: if the test runner is killed outright, no teardown runs, so the
+    kernel kills the server instead of leaving it holding the loopback ports for the next run."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class ServerDied(RuntimeError):
@@ -28,7 +37,7 @@ class ServerProcess:
             # the whole group (the JVM exec'd by the start script) can be signalled by this one id.
             self._popen = subprocess.Popen(
                 list(command), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
             )  # fmt: skip
 
     @property
@@ -54,7 +63,8 @@ class ServerProcess:
             text = self.log.read_text(encoding="utf-8", errors="replace")
         except FileNotFoundError:
             return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        # Cut long lines: ZooKeeper logs its whole classpath on one line.
+        return "\n".join(line[:LOG_LINE_CHARS] for line in text.splitlines()[-lines:])
 
     def describe(self) -> str:
         state = "running" if self.alive() else f"exited {self._popen.returncode}"

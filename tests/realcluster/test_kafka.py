@@ -10,7 +10,7 @@ import pytest
 
 from .cluster import KafkaCluster, ZooKeeperEnsemble, loopback
 from .shims import recorded_args
-from .tools import JavaRuntime
+from .tools import JavaRuntime, run_script
 
 pytestmark = pytest.mark.realcluster
 
@@ -61,6 +61,12 @@ def test_every_broker_answers_with_its_own_address(kafka: KafkaCluster, runtime:
     assert result.returncode == 0, result.describe()
     answering = set(re.findall(r"^(\S+) \(id: (\d+) rack: \S+\) -> \(", result.stdout, re.MULTILINE))
     assert answering == {(f"{loopback(i)}:{kafka.port}", str(i)) for i in range(BROKERS)}, result.stdout
+
+
+def test_generated_readiness_probe_passes(kafka: KafkaCluster, generated_config: Path) -> None:
+    # The probe asks 127.0.0.1, as inside the pod: here that is the broker with ordinal 0.
+    done = run_script(generated_config / "kafka-ready.sh", [str(kafka.port)])
+    assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_replicated_topic_round_trip(kafka: KafkaCluster, runtime: JavaRuntime) -> None:

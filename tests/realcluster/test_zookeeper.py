@@ -15,7 +15,7 @@ from .cluster import ZooKeeperEnsemble
 from .probes import four_letter_word
 from .process import wait_until
 from .shims import recorded_args
-from .tools import JavaRuntime
+from .tools import JavaRuntime, run_script
 from .zk_client import create, data_of, try_read
 
 pytestmark = pytest.mark.realcluster
@@ -52,6 +52,13 @@ def test_only_whitelisted_four_letter_words_answer(ensemble: ZooKeeperEnsemble) 
     assert "Mode: " in four_letter_word("127.0.0.1", ensemble.client_port, "srvr")
     refused = four_letter_word("127.0.0.1", ensemble.client_port, "conf")
     assert "is not executed because it is not in the whitelist" in refused, refused
+
+
+def test_generated_probes_pass(ensemble: ZooKeeperEnsemble, generated_config: Path) -> None:
+    # The probes ask 127.0.0.1, as inside the pod: here that is the server with ordinal 0.
+    for probe in ("live", "ready"):
+        done = run_script(generated_config / "zookeeper-probe.sh", [probe, str(ensemble.client_port)])
+        assert done.returncode == 0, f"{probe}: {done.stdout}{done.stderr}"
 
 
 def test_write_is_readable_on_every_server(ensemble: ZooKeeperEnsemble, runtime: JavaRuntime) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from .cluster import ZooKeeperEnsemble
 from .process import wait_until
-from .tools import JavaRuntime
+from .tools import JavaRuntime, run_script
 from .zk_client import create, read, try_read
 
 pytestmark = pytest.mark.realcluster
@@ -52,14 +52,17 @@ def test_survives_losing_a_minority(fresh_ensemble: ZooKeeperEnsemble, runtime: 
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_stops_serving_past_a_majority(fresh_ensemble: ZooKeeperEnsemble, runtime: JavaRuntime) -> None:
+def test_stops_serving_past_a_majority(
+    fresh_ensemble: ZooKeeperEnsemble, runtime: JavaRuntime, generated_config: Path
+) -> None:
     zookeeper = fresh_ensemble
     create(runtime, zookeeper.connect_string(), "/before", "kept")
     majority = zookeeper.size // 2 + 1
-    for ordinal in range(majority):
+    # From the highest ordinal down: ordinal 0 (127.0.0.1) must survive for the generated probe below.
+    for ordinal in reversed(range(zookeeper.size - majority, zookeeper.size)):
         zookeeper.kill(ordinal)
     survivors = zookeeper.running()
-    assert len(survivors) == zookeeper.size - majority > 0
+    assert len(survivors) == zookeeper.size - majority and 0 in survivors
 
     def none_serving() -> bool:
         # `srvr` answers, but says the instance is not serving requests: the process is up, quorum is not.
@@ -67,6 +70,10 @@ def test_stops_serving_past_a_majority(fresh_ensemble: ZooKeeperEnsemble, runtim
 
     watched = [zookeeper.processes[i] for i in survivors]
     wait_until(none_serving, QUORUM_LOSS_NOTICED_WITHIN_S, "survivors stop serving", watched)
+    # The generated probes tell the kubelet the same: alive, but not ready.
+    probe = generated_config / "zookeeper-probe.sh"
+    assert run_script(probe, ["live", str(zookeeper.client_port)]).returncode == 0
+    assert run_script(probe, ["ready", str(zookeeper.client_port)]).returncode != 0
 
     result = try_read(
         runtime, zookeeper.connect_string(survivors), "/before", timeout=CLIENT_FAILS_WITHIN_S + 20

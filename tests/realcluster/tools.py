@@ -65,3 +65,12 @@ class JavaRuntime:
     ) -> ToolResult:
         """One command of ZooKeeper's own CLI (zkCli.sh), e.g. ("create", "/x", "y")."""
         return self.run("org.apache.zookeeper.ZooKeeperMain", ["-server", connect, *command], timeout=timeout)
+
+
+def run_script(
+    script: Path, args: Sequence[str] = (), timeout: float = 20.0
+) -> subprocess.CompletedProcess[str]:
+    """A generated shell script (e.g. a probe) as the kubelet would run it, bounded in time."""
+    return subprocess.run(
+        ["bash", str(script), *args], capture_output=True, text=True, timeout=timeout, check=False
+    )

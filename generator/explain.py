@@ -1,0 +1,163 @@
+"""Why every value of a target is what it is: as terminal text, Markdown (PR comments, the target's
+README.md) or JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.annotations import Note, notes_for
+from generator.budget import FailureBudget, failure_budget
+from generator.params import Finding
+from generator.paramsfile import scalar
+from generator.profiles import Merged
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    value: str
+    source: str
+    overrode: tuple[tuple[str, str], ...]  # (layer, value) it replaced, oldest first
+    ids: tuple[str, ...]
+    reason: str
+
+
+@dataclass
+class Report:
+    target: str
+    command: str
+    layers: list[str]
+    settings: list[Setting]
+    conflicts: list[dict[str, Any]]
+    warnings: list[Finding]
+    budget: FailureBudget
+    changed: list[Setting] = field(default_factory=list)  # settings a layer after base.yaml set
+
+
+def report(merged: Merged, target: str, command: str, warnings: list[Finding], profiles_dir: Path) -> Report:
+    layers = list(dict.fromkeys(source for settings in merged.provenance.values() for source, _ in settings))
+    notes = {layer: _layer_notes(layer, profiles_dir) for layer in layers}
+    settings = [_setting(key, value, merged, notes) for key, value in _leaves(merged.params)]
+    conflicts = [
+        {
+            "key": c.key,
+            "settings": [{"layer": s, "value": scalar(v)} for s, v in c.settings],
+            "winner": c.winner,
+        }
+        for c in merged.conflicts
+    ]
+    changed = [s for s in settings if s.source != "profiles/base.yaml"]
+    return Report(
+        target, command, layers, settings, conflicts, warnings, failure_budget(merged.params), changed
+    )
+
+
+def _layer_notes(layer: str, profiles_dir: Path) -> dict[str, Note]:
+    if layer.startswith("profiles/"):
+        return notes_for(profiles_dir / layer.removeprefix("profiles/"))
+    path = Path(layer)
+    return notes_for(path) if not layer.startswith("--set") and path.is_file() else {}
+
+
+def _setting(key: str, value: Any, merged: Merged, notes: dict[str, dict[str, Note]]) -> Setting:
+    history = merged.provenance.get(key) or [(merged.source_of(key), value)]
+    source = history[-1][0]
+    value_text = scalar(value)
+    overrode = tuple((s, scalar(v)) for s, v in history[:-1])
+    winner = notes.get(source, {}).get(key)
+    base = notes.get("profiles/base.yaml", {}).get(key)
+    ids = tuple(dict.fromkeys((*(winner.ids if winner else ()), *(base.ids if base else ()))))
+    # A profile comment that only cites IDs leaves the reason to base.yaml's comment.
+    reason = next((n.text for n in (winner, base) if n and n.text not in ("", ", ".join(n.ids))), "")
+    return Setting(key, value_text, source, overrode, ids, reason)
+
+
+def _leaves(params: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for name in sorted(params):
+        value = params[name]
+        if isinstance(value, dict) and value:
+            found += _leaves(value, (*prefix, name))
+        else:
+            found.append((".".join((*prefix, name)), value))
+    return found
+
+
+def as_text(r: Report) -> str:
+    width = max(len(s.key) for s in r.settings)
+    lines = [f"target {r.target}  (kafka-profiles {r.command})", f"layers: {' -> '.join(r.layers)}", ""]
+    for s in r.settings:
+        over = f"  over {'; '.join(f'{v} ({layer})' for layer, v in s.overrode)}" if s.overrode else ""
+        cited = f"  [{', '.join(s.ids)}]" if s.ids else ""
+        lines.append(f"{s.key:<{width}}  {s.value}  <- {s.source}{over}{cited}")
+        if s.reason:
+            lines.append(f"{'':<{width}}    {s.reason}")
+    lines += ["", "conflicts between chosen profiles:"] + [f"  {_conflict(c)}" for c in r.conflicts or [{}]]
+    lines += (
+        ["", "warnings:"] + [f"  {w.line()}" for w in r.warnings] + (["  none"] if not r.warnings else [])
+    )
+    lines += ["", "failure budget:"] + [f"  {line}" for line in r.budget.lines()]
+    return "\n".join(lines) + "\n"
+
+
+def _conflict(c: dict[str, Any]) -> str:
+    if not c:
+        return "none"
+    values = " vs ".join(f"{s['value']} ({s['layer']})" for s in c["settings"])
+    return f"{c['key']}: {values}; {c['winner']} wins, being later in PROFILE (C01)"
+
+
+def as_markdown(r: Report, header: str | None = None) -> str:
+    lines = [f"<!-- {header} -->"] if header else []
+    lines += [
+        f"# Target `{r.target}`",
+        "",
+        f"Rendered by `kafka-profiles {r.command}`. Layers, last wins: "
+        + " → ".join(f"`{layer}`" for layer in r.layers)
+        + ".",
+        "",
+        "## Failure budget",
+        "",
+    ]
+    lines += [f"- {line}" for line in r.budget.lines()]
+    lines += ["", "## Conflicts between chosen profiles", ""]
+    lines += [f"- {_conflict(c)}" for c in r.conflicts] or ["None."]
+    lines += ["", "## Warnings", ""]
+    lines += [f"- {_md(w.line())}" for w in r.warnings] or ["None."]
+    lines += ["", "## Settings from the profiles, site file and --set", "", *_table(r.changed)]
+    lines += ["", "## All settings", "", "<details><summary>every effective setting</summary>", ""]
+    lines += [*_table(r.settings), "", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def _table(settings: list[Setting]) -> list[str]:
+    if not settings:
+        return ["None."]
+    rows = ["| setting | value | set by | over | runbook | why |", "| --- | --- | --- | --- | --- | --- |"]
+    for s in settings:
+        over = "; ".join(f"`{v}` ({layer})" for layer, v in s.overrode)
+        rows.append(
+            f"| `{s.key}` | `{_md(s.value)}` | {s.source} | {_md(over)} | {', '.join(s.ids)} | {_md(s.reason)} |"
+        )
+    return rows
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def as_json(r: Report) -> str:
+    data = {
+        "target": r.target,
+        "command": r.command,
+        "layers": r.layers,
+        "settings": [asdict(s) for s in r.settings],
+        "conflicts": r.conflicts,
+        "warnings": [{**asdict(w), "line": w.line()} for w in r.warnings],
+        "failureBudget": r.budget.as_dict(),
+    }
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
