@@ -42,6 +42,7 @@ explain: $(STAMP)
 	$(BIN)/kafka-profiles explain $(PROFILE) $(if $(SITE),-f $(SITE)) $(foreach kv,$(SET),--set $(kv)) $(if $(FORMAT),--format $(FORMAT))
 
 test: $(STAMP)
+	@scripts/ensure-java.sh
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
