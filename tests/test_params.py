@@ -159,3 +159,39 @@ def test_site_file_errors_name_the_site_file(tmp_path: Path) -> None:
         "kafka.config.transaction.state.log.replication.factor: 3 exceeds kafka.replicas=2; allowed: at most "
         "the number of brokers (set by profiles/durability.yaml) [R28]",
     ]
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (("clients.consumer.session.timeout.ms=5000",),
+         "error: clients.consumer.session.timeout.ms: 5000 is outside the brokers' group.min.session.timeout.ms.."
+         "group.max.session.timeout.ms = 6000..1800000: every consumer would be refused when it joins its group "
+         "(set by --set clients.consumer.session.timeout.ms=5000) [R30]"),
+        (("kafka.heap.size=5G",),
+         "warning: kafka.heap.size: 5G leaves less than the heap again for the page cache in "
+         "kafka.resources.limits.memory: reads of recent data go to disk instead of memory (set by --set "
+         "kafka.heap.size=5G) [R05, R21]"),
+        (("workload.totalPartitions=10000",),
+         "warning: workload.totalPartitions: 10000 partitions x RF 3 over 5 brokers is 6000 replicas per broker, "
+         "above the budget of 4000: recovery and leader elections after a broker failure take longer (set by "
+         "--set workload.totalPartitions=10000) [R26]"),
+        (("clients.producer.buffer.memory=1048576",),
+         "warning: clients.producer.buffer.memory: 1048576 is below max(32 MiB, partitionsPerProducer x "
+         "batch.size) = 33554432: send() blocks before batches fill, which costs the throughput the batch size "
+         "was chosen for (set by --set clients.producer.buffer.memory=1048576) [R38]"),
+        ((),
+         "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: acks=all "
+         "writes stop and acknowledged writes can be lost (replicas are not rack-aware yet, so one zone may "
+         "hold several replicas of a partition) (set by profiles/base.yaml) [R22, R28]"),
+    ],
+)
+def test_trade_off_findings_name_the_id_and_the_cost(sets: tuple[str, ...], message: str) -> None:
+    """R05, R22, R26, R30, R38: each finding's exact line, naming the runbook ID and what it costs."""
+    assert message in findings("durability", *sets)
+
+
+def test_zone_loss_warning_disappears_when_each_zone_holds_at_most_one_replica() -> None:
+    """R22: five zones for five brokers: a zone holds one replica, which RF 3 / minISR 2 survives."""
+    zones = "cluster.zones=[a, b, c, d, e]"
+    assert not any("cluster.zones" in line for line in findings("durability", zones))
