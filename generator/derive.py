@@ -11,7 +11,8 @@ from typing import Any
 
 MIB = 1024 * 1024
 BUFFER_MEMORY_FLOOR = 32 * MIB  # the Java producer's default buffer.memory (R38)
-KAFKA_DATA_DIR = "/var/lib/kafka/data"
+KAFKA_DATA_MOUNT = "/var/lib/kafka"  # the PVC's root may hold lost+found, which Kafka cannot load as a log
+KAFKA_DATA_DIR = f"{KAFKA_DATA_MOUNT}/data"  # so log.dirs is a folder inside the volume
 KAFKA_LOG_DIR = "/var/log/kafka"
 ZOOKEEPER_DATA_DIR = "/var/lib/zookeeper/data"
 ZOOKEEPER_DATALOG_DIR = "/var/lib/zookeeper/datalog"
@@ -202,7 +203,7 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
         ),
         # kafka-server-start.sh turns GC logging on with -loggc, into LOG_DIR (R01)
         "extra_args": "-name kafkaServer -loggc" if kafka["gc"]["logging"] else "-name kafkaServer",
-        "data_dir": KAFKA_DATA_DIR,
+        "data_mount": KAFKA_DATA_MOUNT,
         "log_dir": KAFKA_LOG_DIR,
         "min_available": max(kafka["replicas"] - kafka["pdb"]["maxUnavailable"], 0),
     }
