@@ -1,8 +1,9 @@
 """The failure budget of a target: what it survives, computed in one place from its parameters.
 
 Worst cases per partition: a partition has RF replicas, and an acks=all write is acknowledged once
-every in-sync replica has it, which may be as few as min.insync.replicas. Brokers know no racks yet
-(broker.rack is not set), so replicas may share a zone; see docs/failure-budget.md.
+every in-sync replica has it, which may be as few as min.insync.replicas. With broker.rack set (one
+StatefulSet per zone), Kafka spreads each partition's replicas over the zones; without it, replicas
+may share a zone. See docs/failure-budget.md.
 """
 
 from __future__ import annotations
@@ -73,14 +74,14 @@ def failure_budget(params: dict[str, Any]) -> FailureBudget:
     min_isr = int(config.get("min.insync.replicas", 1))
     acks_all = str(producer.get("acks", "all")) in ("all", "-1")
     unclean = config.get("unclean.leader.election.enable") is True
-    rack_aware = False  # broker.rack is not derived yet (docs/design.md)
+    rack_aware = bool(kafka.get("rackAware"))  # one StatefulSet per zone, broker.rack = zone
 
     keeps_writes = max(rf - min_isr, 0) if acks_all else max(rf - 1, 0)
     # acks=all: an acknowledged write is on at least min.insync.replicas replicas; anything less
     # than acks=all acknowledges after the leader alone.
     keeps_data = max(min_isr - 1, 0) if acks_all else 0
 
-    per_zone = math.ceil(brokers / zones)
+    per_zone = math.ceil(brokers / zones)  # brokers in the largest zone (dealt out evenly)
     zone_replicas = math.ceil(rf / min(rf, zones)) if rack_aware else min(rf, per_zone)
     zone_keeps_writes = rf - zone_replicas >= (min_isr if acks_all else 1)
     zone_keeps_data = zone_replicas <= keeps_data

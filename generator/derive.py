@@ -6,6 +6,7 @@ client key sets and the librdkafka translation of the Java client keys.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ ZOOKEEPER_DATA_DIR = "/var/lib/zookeeper/data"
 ZOOKEEPER_DATALOG_DIR = "/var/lib/zookeeper/datalog"
 ZOOKEEPER_LOG_DIR = "/logs"  # ZOO_LOG_DIR of the official image
 CONFIG_MOUNT = "/config"
+BROKER_SET_LABEL = "kafka-profiles/broker-set"
+BROKER_ID_STRIDE = 100  # zone N's brokers get ids (and pod ordinals) from N x 100: at most 100 per zone
 
 # Java client key -> librdkafka key. Same-named keys are listed too, so that every key a profile
 # sets has a reviewed translation; anything missing here is refused rather than dropped.
@@ -160,14 +163,20 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
     name = f"{names.cluster}-broker"
     port = kafka["ports"]["internal"]
     selector, labels = _labels(names, "kafka", kafka["version"])
+    sets = broker_sets(name, kafka["replicas"], params["cluster"]["zones"] if kafka["rackAware"] else None)
+    for s in sets:  # each StatefulSet selects only its own pods; PDB and Services select them all
+        s["selector"] = {**selector, BROKER_SET_LABEL: s["name"]}
+        s["labels"] = {**labels, BROKER_SET_LABEL: s["name"]}
     brokers = [
         {
-            "id": i,
-            "name": f"{name}-{i}",
-            "host": names.fqdn(f"{name}-{i}"),
-            "selector": {**selector, "statefulset.kubernetes.io/pod-name": f"{name}-{i}"},
+            "id": broker_id,
+            "name": f"{s['name']}-{broker_id}",
+            "host": names.fqdn(f"{s['name']}-{broker_id}"),
+            "zone": s["zone"],
+            "selector": {**selector, "statefulset.kubernetes.io/pod-name": f"{s['name']}-{broker_id}"},
         }
-        for i in range(kafka["replicas"])
+        for s in sets
+        for broker_id in range(s["start"], s["start"] + s["replicas"])
     ]
     bootstrap_service = f"{names.cluster}-bootstrap"
     server_properties = {
@@ -189,6 +198,7 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
         "selector": selector,
         "labels": labels,
         "image_ref": _image(kafka["image"], kafka["version"]),
+        "sets": sets,
         "brokers": brokers,
         "port": port,
         "server_properties": server_properties,
@@ -207,6 +217,24 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
         "log_dir": KAFKA_LOG_DIR,
         "min_available": max(kafka["replicas"] - kafka["pdb"]["maxUnavailable"], 0),
     }
+
+
+def broker_sets(name: str, replicas: int, zones: list[str] | None) -> list[dict[str, Any]]:
+    """The broker StatefulSets. Rack-aware: one per zone, pinned to it, brokers dealt out evenly and
+    numbered from the zone's index x 100, so broker ids stay unique and the zone is known at start."""
+    if zones is None:
+        return [{"name": name, "zone": None, "start": 0, "replicas": replicas}]
+    counts = [replicas // len(zones) + (1 if index < replicas % len(zones) else 0) for index in range(len(zones))]
+    return [
+        {"name": f"{name}-{zone_label(zone)}", "zone": zone, "start": index * BROKER_ID_STRIDE, "replicas": count}
+        for index, (zone, count) in enumerate(zip(zones, counts, strict=True))
+        if count
+    ]
+
+
+def zone_label(zone: str) -> str:
+    """A zone name as it can stand in an object name (DNS label: lower case, digits, '-')."""
+    return re.sub(r"[^a-z0-9-]", "-", zone.lower()).strip("-")
 
 
 def buffer_memory(params: dict[str, Any]) -> int:

@@ -45,9 +45,8 @@ def _pdb(pdb: dict[str, Any], sets: Manifests, manifests: Manifests) -> Iterator
     if not selected:
         yield f"selector {_show(selector)} matches no pod: the budget protects nothing [R07, R08]"
         return
-    statefulset = selected[0]
-    replicas = statefulset["spec"]["replicas"]
-    if statefulset["metadata"]["name"].endswith("-zookeeper"):
+    replicas = sum(s["spec"]["replicas"] for s in selected)
+    if selected[0]["metadata"]["name"].endswith("-zookeeper"):
         quorum = replicas // 2 + 1
         if pdb["spec"].get("minAvailable", 0) < quorum:
             yield (
@@ -121,10 +120,11 @@ def _selects(selector: dict[str, str], statefulset: dict[str, Any]) -> bool:
     rest = {k: v for k, v in selector.items() if k != POD_NAME_LABEL}
     if pod_name is not None:
         prefix, _, ordinal = pod_name.rpartition("-")
+        start = statefulset["spec"].get("ordinals", {}).get("start", 0)
         if (
             prefix != statefulset["metadata"]["name"]
             or not ordinal.isdigit()
-            or int(ordinal) >= statefulset["spec"]["replicas"]
+            or not start <= int(ordinal) < start + statefulset["spec"]["replicas"]
         ):
             return False
     return bool(selector) and _subset(rest, labels)

@@ -416,9 +416,33 @@ def zone_loss(m: Merged) -> list[Finding]:
     lost = [what for what, kept in (("acks=all writes stop", budget.zone_loss_keeps_writes),
                                     ("acknowledged writes can be lost", budget.zone_loss_keeps_acked_data))
             if not kept]
+    why = ("min.insync.replicas is too low for the replicas a zone takes with it" if budget.rack_aware
+           else "kafka.rackAware is off, so one zone may hold several replicas of a partition")
     return [_warn(m, "cluster.zones", f"losing one of {budget.zones} zone(s) with replication factor "
-                  f"{budget.replication_factor} and {budget.brokers} brokers: {' and '.join(lost)} (replicas "
-                  "are not rack-aware yet, so one zone may hold several replicas of a partition)", "R22", "R28")]
+                  f"{budget.replication_factor} and {budget.brokers} brokers: {' and '.join(lost)} ({why})",
+                  "R22", "R28")]
+
+
+def broker_sets_fit(m: Merged) -> list[Finding]:
+    """Rack-aware brokers run as one StatefulSet per zone: names must stay valid and ids unique."""
+    from generator.derive import BROKER_ID_STRIDE, broker_sets, zone_label
+
+    kafka, zones = m.params["kafka"], m.params["cluster"]["zones"]
+    if not kafka["rackAware"]:
+        return []
+    labels = [zone_label(zone) for zone in zones]
+    if "" in labels or len(set(labels)) != len(labels):
+        return [_err(m, "cluster.zones", f"{zones} do not give distinct object names ({labels}); allowed: zone "
+                     "names that differ in letters or digits", "R22")]
+    sets = broker_sets(f"{m.params['cluster']['name']}-broker", kafka["replicas"], zones)
+    longest = max(sets, key=lambda s: len(s["name"]))["name"]
+    if len(longest) > 52:
+        return [_err(m, "cluster.zones", f"StatefulSet name {longest!r} is {len(longest)} characters; allowed: "
+                     "52 (Kubernetes adds a revision hash to it); shorten cluster.name or the zone names", "R22")]
+    if max(s["replicas"] for s in sets) > BROKER_ID_STRIDE:
+        return [_err(m, "kafka.replicas", f"{kafka['replicas']} brokers over {len(zones)} zones exceed "
+                     f"{BROKER_ID_STRIDE} per zone, the broker id range of a zone", "R22")]
+    return []
 
 
 CONFIG_SECTIONS = (  # parameter section -> catalog component and the version parameter it follows
@@ -486,6 +510,7 @@ RULES: tuple[Rule, ...] = (
     partitions_per_broker,
     buffer_memory_fits_batches,
     zone_loss,
+    broker_sets_fit,
     config_values_representable,
     no_secrets,
 )

@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from generator.profiles import Merged
+from generator.serialize import plain_scalar
 
 INTRO = (
     "# The merged parameters of this target. Each comment names the layer that set the value and,\n"
@@ -43,8 +44,26 @@ def _provenance(merged: Merged, dotted: str) -> str:
     return f"{source} (over {'; '.join(earlier)})" if earlier else source
 
 
+class _OneLineDumper(yaml.SafeDumper):
+    """Flow style on one line. A string with a character that is not printable (a line break, a tab,
+    NEL, LS, a BOM, ...) is double-quoted: the one style that writes each of them as an escape."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None if value.isprintable() else '"'
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_OneLineDumper.add_representer(str, _represent_str)
+
+
 def scalar(value: Any) -> str:
-    """One flow-style YAML value, quoted exactly where YAML needs it."""
-    text = yaml.safe_dump([value], default_flow_style=True, width=1_000_000, allow_unicode=True).strip()
+    """One flow-style YAML value on one line, quoted exactly where YAML needs it."""
+    plain = plain_scalar(value)
+    if plain is not None:
+        return plain  # most values: PyYAML's exact text without running its emitter
+    text = yaml.dump(
+        [value], Dumper=_OneLineDumper, default_flow_style=True, width=1 << 62, allow_unicode=True
+    ).strip()
     return text[1:-1]
 

@@ -25,7 +25,8 @@ from generator.serialize import canonical_yaml, json_text, properties_text
 # libyaml parses the rendered manifests about 20x faster than the pure-Python parser.
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-BROKER_PLACEHOLDER = "{broker}"  # a template named with it renders once per broker
+# A template whose name holds a placeholder renders once per item: (context list, variable name).
+PLACEHOLDERS = {"{broker}": ("brokers", "broker"), "{brokerset}": ("sets", "brokerset")}
 # The files each component's ConfigMap carries (and whose checksum rolls its pods).
 CONFIGMAP_FILES = {
     "kafka": ("server.properties", "start-kafka.sh", "kafka-ready.sh"),
@@ -81,9 +82,10 @@ def render_all(templates_dir: Path, context: dict[str, Any]) -> Rendered:
 
 def _instances(name: str, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     path = name.removesuffix(".j2")
-    if BROKER_PLACEHOLDER not in path:
-        return [(path, {})]
-    return [(path.replace(BROKER_PLACEHOLDER, b["name"]), {"broker": b}) for b in context["kafka"]["brokers"]]
+    for placeholder, (items, variable) in PLACEHOLDERS.items():
+        if placeholder in path:
+            return [(path.replace(placeholder, item["name"]), {variable: item}) for item in context["kafka"][items]]
+    return [(path, {})]
 
 
 def _render(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:

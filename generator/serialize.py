@@ -130,17 +130,27 @@ def _once(node: object, seen: set[int]) -> None:
     seen.add(id(node))
 
 
-def _value_text(value: Any) -> tuple[str, ...]:
-    """A value's first line and, for a literal block, its further lines indented for column 0."""
+def plain_scalar(value: Any) -> str | None:
+    """The text PyYAML writes for a null, a bool, an int or a plain word, in block or flow style;
+    None for any other value (PyYAML itself must decide how to quote it)."""
     kind = type(value)
     if kind is str and _PLAIN_WORD.fullmatch(value) and _is_plain_str(value):
-        return (value,)
+        return str(value)
     if value is None:
-        return ("null",)
+        return "null"
     if kind is bool:
-        return ("true" if value else "false",)
+        return "true" if value else "false"
     if kind is int:
-        return (str(value),)
+        return str(value)
+    return None
+
+
+def _value_text(value: Any) -> tuple[str, ...]:
+    """A value's first line and, for a literal block, its further lines indented for column 0."""
+    plain = plain_scalar(value)
+    if plain is not None:
+        return (plain,)
+    kind = type(value)
     if kind is dict or kind is list:  # empty, in flow style
         return ("{}" if kind is dict else "[]",)
     if kind is str or kind is float:

@@ -18,14 +18,14 @@ def test_render_reports_each_file_and_a_summary(run: Run, tmp_path: Path) -> Non
     result = run("render", "ha", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert f"created   {tmp_path}/high-availability/kubernetes/kafka/statefulset.yaml" in lines
+    assert f"created   {tmp_path}/high-availability/kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml" in lines
     assert lines[-1] == (
-        "high-availability: 28 created, 0 updated, 0 identical, 0 removed; 15 Kubernetes resources valid "
+        "high-availability: 30 created, 0 updated, 0 identical, 0 removed; 17 Kubernetes resources valid "
         "against 1.30 and 1.37 (strict); 6 config files valid against the key catalog"
     )
     assert "warning: kafka.config.unclean.leader.election.enable" in result.stderr  # C10 is shown, not fatal
     again = run("render", "high-availability", "--out", str(tmp_path))
-    assert again.stdout.splitlines()[-1].startswith("high-availability: 0 created, 0 updated, 28 identical")
+    assert again.stdout.splitlines()[-1].startswith("high-availability: 0 created, 0 updated, 30 identical")
 
 
 def test_combined_profiles_go_to_a_plus_joined_folder(run: Run, tmp_path: Path) -> None:
@@ -72,8 +72,8 @@ def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> 
     assert clean.exit_code == 0, clean.output
     assert clean.stdout.splitlines() == ["durability: up to date", "low-latency: up to date"]
 
-    statefulset = out / "durability/kubernetes/kafka/statefulset.yaml"
-    statefulset.write_text(statefulset.read_text().replace("replicas: 5", "replicas: 6"))
+    statefulset = out / "durability/kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"
+    statefulset.write_text(statefulset.read_text().replace("replicas: 2", "replicas: 3"))
     (out / "durability/config/zoo.cfg").unlink()
     (out / "durability/extra.yaml").write_text("x: 1\n")
     drift = run("check", "--out", str(out))
@@ -81,7 +81,7 @@ def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> 
     assert drift.stdout.splitlines() == [
         f"missing   {out}/durability/config/zoo.cfg",
         f"extra     {out}/durability/extra.yaml",
-        f"changed   {out}/durability/kubernetes/kafka/statefulset.yaml",
+        f"changed   {out}/durability/kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml",
         "durability: stale, run: make render-all",
         "low-latency: up to date",
     ]

@@ -97,9 +97,9 @@ def test_zone_spread_that_cannot_be_scheduled() -> None:
     def change(m: dict[str, Any]) -> None:
         m["spec"]["template"]["spec"]["topologySpreadConstraints"][0]["minDomains"] = 4
 
-    assert check_manifests(broken("kubernetes/kafka/statefulset.yaml", change)) == [
-        "kubernetes/kafka/statefulset.yaml: StatefulSet/kafka-broker: topology spread needs 4 zones but node "
-        "affinity allows 3: pods would stay Pending [R22]"
+    assert check_manifests(broken("kubernetes/zookeeper/statefulset.yaml", change)) == [
+        "kubernetes/zookeeper/statefulset.yaml: StatefulSet/kafka-zookeeper: topology spread needs 4 zones but "
+        "node affinity allows 3: pods would stay Pending [R22]"
     ]
 
 
@@ -107,12 +107,12 @@ def test_service_selector_that_matches_no_pod() -> None:
     """R13: a per-broker Service for a pod the StatefulSet never creates."""
 
     def change(m: dict[str, Any]) -> None:
-        m["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] = "kafka-broker-7"
+        m["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] = "kafka-broker-zone-c-201"
 
-    assert check_manifests(broken("kubernetes/kafka/service-kafka-broker-4.yaml", change)) == [
-        "kubernetes/kafka/service-kafka-broker-4.yaml: Service/kafka-broker-4: selector "
+    assert check_manifests(broken("kubernetes/kafka/service-kafka-broker-zone-c-200.yaml", change)) == [
+        "kubernetes/kafka/service-kafka-broker-zone-c-200.yaml: Service/kafka-broker-zone-c-200: selector "
         "{app.kubernetes.io/instance=kafka, app.kubernetes.io/name=kafka, "
-        "statefulset.kubernetes.io/pod-name=kafka-broker-7} matches no pod of any StatefulSet"
+        "statefulset.kubernetes.io/pod-name=kafka-broker-zone-c-201} matches no pod of any StatefulSet"
     ]
 
 

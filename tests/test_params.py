@@ -88,7 +88,7 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
         (
             ("kafka.replicsa=3",),
             "error: kafka.replicsa: unknown parameter; known here: config, gc, heap, image, minReadySeconds, pdb, "
-            "ports, probes, replicas, resources, rollout, storage, terminationGracePeriodSeconds, version "
+            "ports, probes, rackAware, replicas, resources, rollout, storage, terminationGracePeriodSeconds, version "
             "(set by --set kafka.replicsa=3)",
         ),
         (
@@ -180,10 +180,10 @@ def test_site_file_errors_name_the_site_file(tmp_path: Path) -> None:
          "warning: clients.producer.buffer.memory: 1048576 is below max(32 MiB, partitionsPerProducer x "
          "batch.size) = 33554432: send() blocks before batches fill, which costs the throughput the batch size "
          "was chosen for (set by --set clients.producer.buffer.memory=1048576) [R38]"),
-        ((),
+        (("kafka.rackAware=false",),
          "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: acks=all "
-         "writes stop and acknowledged writes can be lost (replicas are not rack-aware yet, so one zone may "
-         "hold several replicas of a partition) (set by profiles/base.yaml) [R22, R28]"),
+         "writes stop and acknowledged writes can be lost (kafka.rackAware is off, so one zone may hold several "
+         "replicas of a partition) (set by profiles/base.yaml) [R22, R28]"),
     ],
 )
 def test_trade_off_findings_name_the_id_and_the_cost(sets: tuple[str, ...], message: str) -> None:
@@ -192,6 +192,31 @@ def test_trade_off_findings_name_the_id_and_the_cost(sets: tuple[str, ...], mess
 
 
 def test_zone_loss_warning_disappears_when_each_zone_holds_at_most_one_replica() -> None:
-    """R22: five zones for five brokers: a zone holds one replica, which RF 3 / minISR 2 survives."""
-    zones = "cluster.zones=[a, b, c, d, e]"
-    assert not any("cluster.zones" in line for line in findings("durability", zones))
+    """R22: rack-aware (the default) or one broker per zone: a zone holds one replica, which RF 3 /
+    minISR 2 survives; high availability (minISR 1) still warns that a zone can take acknowledged data."""
+    assert not any("cluster.zones" in line for line in findings("durability"))
+    assert not any("cluster.zones" in line for line in findings("durability", "kafka.rackAware=false",
+                                                                  "cluster.zones=[a, b, c, d, e]"))
+    assert ("warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: "
+            "acknowledged writes can be lost (min.insync.replicas is too low for the replicas a zone takes with "
+            "it) (set by profiles/base.yaml) [R22, R28]") in findings("high-availability")
+
+
+@pytest.mark.parametrize(
+    ("sets", "message"),
+    [
+        (("cluster.zones=[zone.a, zone-a]",),
+         "error: cluster.zones: ['zone.a', 'zone-a'] do not give distinct object names (['zone-a', 'zone-a']); "
+         "allowed: zone names that differ in letters or digits (set by --set cluster.zones=[zone.a, zone-a]) [R22]"),
+        (("cluster.zones=[" + "z" * 40 + "]", "kafka.replicas=3"),
+         "error: cluster.zones: StatefulSet name 'kafka-broker-" + "z" * 40 + "' is 53 characters; allowed: 52 "
+         "(Kubernetes adds a revision hash to it); shorten cluster.name or the zone names (set by --set "
+         "cluster.zones=[" + "z" * 40 + "]) [R22]"),
+        (("kafka.replicas=303",),
+         "error: kafka.replicas: 303 brokers over 3 zones exceed 100 per zone, the broker id range of a zone "
+         "(set by --set kafka.replicas=303) [R22]"),
+    ],
+)
+def test_rack_aware_broker_sets_must_fit(sets: tuple[str, ...], message: str) -> None:
+    """R22: one StatefulSet per zone needs distinct, short names and at most 100 brokers per zone."""
+    assert message in errors("durability", *sets)

@@ -13,6 +13,11 @@ from generator.serialize import parse_properties
 from generator.target import Build, Request, Sources, build
 from tests.conftest import write
 
+STATEFULSETS = {
+    "kafka": "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml",
+    "zookeeper": "kubernetes/zookeeper/statefulset.yaml",
+}
+
 
 @pytest.fixture(scope="module")
 def ha() -> Build:
@@ -53,7 +58,7 @@ def test_a_config_change_changes_the_pod_checksum(sources: Sources) -> None:
     after = build(Request("durability", sets=("kafka.config.num.io.threads=9",)), sources)
 
     def checksum(result: Build, component: str) -> str:
-        spec = manifest(result, f"kubernetes/{component}/statefulset.yaml")["spec"]
+        spec = manifest(result, STATEFULSETS[component])["spec"]
         return str(spec["template"]["metadata"]["annotations"]["checksum/config"])
 
     assert checksum(before, "kafka") != checksum(after, "kafka")
@@ -61,13 +66,39 @@ def test_a_config_change_changes_the_pod_checksum(sources: Sources) -> None:
 
 
 def test_one_service_per_broker_selects_exactly_its_pod(ha: Build) -> None:
+    pods = ["kafka-broker-zone-a-0", "kafka-broker-zone-a-1", "kafka-broker-zone-b-100",
+            "kafka-broker-zone-b-101", "kafka-broker-zone-c-200"]
     services = sorted(p for p in ha.files if p.startswith("kubernetes/kafka/service-kafka-broker-"))
-    assert len(services) == 5
-    for index, path in enumerate(services):
+    assert services == [f"kubernetes/kafka/service-{pod}.yaml" for pod in pods]
+    for pod, path in zip(pods, services, strict=True):
         service = manifest(ha, path)
-        assert service["metadata"]["name"] == f"kafka-broker-{index}"
-        assert service["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] == f"kafka-broker-{index}"
+        assert service["metadata"]["name"] == pod
+        assert service["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] == pod
         assert service["spec"]["publishNotReadyAddresses"] is True
+
+
+def test_rack_aware_brokers_run_one_statefulset_per_zone(ha: Build) -> None:
+    sets = {zone: manifest(ha, f"kubernetes/kafka/statefulset-kafka-broker-{zone}.yaml")["spec"]
+            for zone in ("zone-a", "zone-b", "zone-c")}
+    assert [s["replicas"] for s in sets.values()] == [2, 2, 1]
+    assert [s.get("ordinals", {}).get("start") for s in sets.values()] == [0, 100, 200]
+    for zone, spec in sets.items():
+        pod = spec["template"]["spec"]
+        terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        assert terms["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] == [zone]
+        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+        assert env["BROKER_RACK"] == zone
+        assert spec["selector"]["matchLabels"]["kafka-profiles/broker-set"] == f"kafka-broker-{zone}"
+    assert '--override "broker.rack=${BROKER_RACK}"' in ha.files["config/start-kafka.sh"]
+
+
+def test_without_rack_awareness_one_statefulset_spreads_over_zones() -> None:
+    result = build(Request("durability", sets=("kafka.rackAware=false",)))
+    spec = manifest(result, "kubernetes/kafka/statefulset-kafka-broker.yaml")["spec"]
+    assert spec["replicas"] == 5 and "ordinals" not in spec
+    pod = spec["template"]["spec"]
+    assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+    assert "BROKER_RACK" not in str(pod["containers"][0]["env"])
 
 
 def test_broker_identity_comes_from_the_ordinal_in_the_start_script(ha: Build) -> None:
@@ -99,7 +130,7 @@ def test_pdbs_keep_zookeeper_quorum_and_drain_one_broker(ha: Build) -> None:
 
 def test_pods_are_hardened_and_spread(ha: Build) -> None:
     for component in ("kafka", "zookeeper"):
-        pod = manifest(ha, f"kubernetes/{component}/statefulset.yaml")["spec"]["template"]["spec"]
+        pod = manifest(ha, STATEFULSETS[component])["spec"]["template"]["spec"]
         container = pod["containers"][0]
         assert pod["automountServiceAccountToken"] is False
         assert pod["securityContext"]["runAsNonRoot"] is True
@@ -109,12 +140,13 @@ def test_pods_are_hardened_and_spread(ha: Build) -> None:
         assert {"startupProbe", "readinessProbe", "livenessProbe", "resources"} <= set(container)
         anti = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
         assert anti["topologyKey"] == "kubernetes.io/hostname"
-        assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+        if component == "zookeeper":  # brokers are pinned per zone instead (rack-aware)
+            assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
         assert not any("hostPath" in volume for volume in pod["volumes"])
 
 
 def test_jvm_flags_follow_the_runbook(ha: Build) -> None:
-    env = {e["name"]: e.get("value") for e in manifest(ha, "kubernetes/kafka/statefulset.yaml")
+    env = {e["name"]: e.get("value") for e in manifest(ha, "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")
            ["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert env["KAFKA_HEAP_OPTS"] == "-Xms2G -Xmx2G"
     assert "-XX:+UseG1GC" in env["KAFKA_JVM_PERFORMANCE_OPTS"]
@@ -126,7 +158,7 @@ def test_jvm_flags_follow_the_runbook(ha: Build) -> None:
 
 def test_zgc_is_selectable() -> None:
     result = build(Request("durability", sets=("kafka.gc.collector=ZGC",)))
-    assert "-XX:+UseZGC -XX:+ZGenerational" in result.files["kubernetes/kafka/statefulset.yaml"]
+    assert "-XX:+UseZGC -XX:+ZGenerational" in result.files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
 
 
 def test_throughput_clients_in_both_families() -> None:
@@ -147,7 +179,7 @@ def test_throughput_clients_in_both_families() -> None:
 def test_image_digest_pins_the_image() -> None:
     digest = "sha256:" + "a" * 64
     result = build(Request("durability", sets=(f"kafka.image.digest={digest}",)))
-    assert f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset.yaml"]
+    assert f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
 
 
 def test_undefined_template_variable_names_template_and_line(sources: Sources) -> None:

@@ -17,6 +17,11 @@ from generator.serialize import parse_properties
 from generator.target import Build, Request, Sources, build, load
 from tests.conftest import REPO
 
+STATEFULSETS = {
+    "kafka": "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml",
+    "zookeeper": "kubernetes/zookeeper/statefulset.yaml",
+}
+
 
 @cache
 def target(spec: str, *sets: str) -> Build:
@@ -29,7 +34,7 @@ def doc(spec: str, path: str) -> dict[str, Any]:
 
 
 def pod(spec: str, component: str) -> dict[str, Any]:
-    spec_: dict[str, Any] = doc(spec, f"kubernetes/{component}/statefulset.yaml")["spec"]["template"]["spec"]
+    spec_: dict[str, Any] = doc(spec, STATEFULSETS[component])["spec"]["template"]["spec"]
     return spec_
 
 
@@ -50,14 +55,14 @@ def test_gc_logging_on_for_brokers_and_zookeeper() -> None:
     assert env("durability", "kafka")["EXTRA_ARGS"] == "-name kafkaServer -loggc"
     assert env("durability", "kafka")["LOG_DIR"] == "/var/log/kafka"
     assert "-Xlog:gc*:file=/logs/zookeeper-gc.log" in env("durability", "zookeeper")["SERVER_JVMFLAGS"]
-    off = target("durability", "kafka.gc.logging=false").files["kubernetes/kafka/statefulset.yaml"]
+    off = target("durability", "kafka.gc.logging=false").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
     assert "-loggc" not in off
 
 
 def test_g1_by_default_zgc_selectable() -> None:
     """R02: G1 by default, generational ZGC selectable for the brokers."""
     assert "-XX:+UseG1GC -XX:MaxGCPauseMillis=20" in env("durability", "kafka")["KAFKA_JVM_PERFORMANCE_OPTS"]
-    zgc = target("durability", "kafka.gc.collector=ZGC").files["kubernetes/kafka/statefulset.yaml"]
+    zgc = target("durability", "kafka.gc.collector=ZGC").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
     assert "-XX:+UseZGC -XX:+ZGenerational" in zgc and "UseG1GC" not in zgc
 
 
@@ -108,7 +113,8 @@ def test_broker_pdb() -> None:
 
 def test_no_single_pod_in_production_and_peak_plus_two() -> None:
     """R09, R10, C09: 5 brokers and 5 ZooKeeper servers (3 + 2, odd); single pods refused in production."""
-    assert doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]["replicas"] == 5
+    assert sum(yaml.safe_load(text)["spec"]["replicas"] for path, text in target("durability").files.items()
+               if path.startswith("kubernetes/kafka/statefulset-")) == 5
     assert doc("durability", "kubernetes/zookeeper/statefulset.yaml")["spec"]["replicas"] == 5
     from generator.errors import ParamsError
 
@@ -134,7 +140,7 @@ def test_statefulsets_with_claims_and_headless_services() -> None:
     """R11, R20: StatefulSets with volumeClaimTemplates (Kafka logs; ZooKeeper data and transaction log)
     and headless Services for stable DNS."""
     zk = doc("durability", "kubernetes/zookeeper/statefulset.yaml")["spec"]
-    kafka = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]
+    kafka = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]
     assert [c["metadata"]["name"] for c in zk["volumeClaimTemplates"]] == ["data", "datalog"]
     assert [c["metadata"]["name"] for c in kafka["volumeClaimTemplates"]] == ["data"]
     assert zk["serviceName"] == "kafka-zookeeper-headless" and kafka["serviceName"] == "kafka-broker-headless"
@@ -145,17 +151,17 @@ def test_statefulsets_with_claims_and_headless_services() -> None:
 
 def test_storage_class_is_a_parameter_with_on_prem_default() -> None:
     """R12: the storage class is a parameter; on-premises local storage by default."""
-    claim = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]["volumeClaimTemplates"][0]
+    claim = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["volumeClaimTemplates"][0]
     assert claim["spec"]["storageClassName"] == "local-storage"
-    cloud = target("durability", "cluster.storageClass=gce-pd").files["kubernetes/kafka/statefulset.yaml"]
+    cloud = target("durability", "cluster.storageClass=gce-pd").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
     assert "storageClassName: gce-pd" in cloud
 
 
 def test_one_service_per_broker_in_its_advertised_listener_over_cluster_dns() -> None:
     """R13, R14: one Service per broker named like its pod; the broker advertises that cluster DNS name."""
-    for index in range(5):
-        service = doc("durability", f"kubernetes/kafka/service-kafka-broker-{index}.yaml")
-        assert service["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] == f"kafka-broker-{index}"
+    for pod_name in ("kafka-broker-zone-a-0", "kafka-broker-zone-b-101", "kafka-broker-zone-c-200"):
+        service = doc("durability", f"kubernetes/kafka/service-{pod_name}.yaml")
+        assert service["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] == pod_name
     script = target("durability").files["config/start-kafka.sh"]
     assert 'host="${POD_NAME}.${POD_NAMESPACE}.svc.${CLUSTER_DOMAIN}"' in script
     assert server("durability")["inter.broker.listener.name"] == "PLAINTEXT"
@@ -176,13 +182,13 @@ def test_probes_on_every_pod() -> None:
 
 def test_canary_rollout_with_partition() -> None:
     """R16, C04: StatefulSet RollingUpdate with a partition for canary roll-outs (no maxSurge)."""
-    strategy = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]["updateStrategy"]
+    strategy = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["updateStrategy"]
     assert strategy == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
     canary = yaml.safe_load(
-        target("durability", "kafka.rollout.partition=4").files["kubernetes/kafka/statefulset.yaml"]
+        target("durability", "kafka.rollout.partition=4").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
     )
     assert canary["spec"]["updateStrategy"]["rollingUpdate"]["partition"] == 4
-    assert "maxSurge" not in target("durability").files["kubernetes/kafka/statefulset.yaml"]
+    assert "maxSurge" not in target("durability").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
 
 
 def test_no_host_path_anywhere() -> None:
@@ -206,22 +212,27 @@ def test_only_current_api_versions() -> None:
 def test_rollout_pacing() -> None:
     """R19: minReadySeconds 2; one pod at a time (StatefulSet RollingUpdate)."""
     for component in ("kafka", "zookeeper"):
-        spec = doc("durability", f"kubernetes/{component}/statefulset.yaml")["spec"]
+        spec = doc("durability", STATEFULSETS[component])["spec"]
         assert spec["minReadySeconds"] == 2 and spec["updateStrategy"]["type"] == "RollingUpdate"
 
 
 def test_zone_spread_and_one_pod_per_node() -> None:
-    """R22, R23: spread over three zones (required, maxSkew 1); at most one broker or ZooKeeper server per node."""
+    """R22, R23: brokers in one StatefulSet per zone with broker.rack = zone; ZooKeeper spread over the zones
+    (required, maxSkew 1); at most one broker or ZooKeeper server per node."""
+    spread = pod("durability", "zookeeper")["topologySpreadConstraints"][0]
+    assert (spread["topologyKey"], spread["maxSkew"], spread["whenUnsatisfiable"]) == (
+        "topology.kubernetes.io/zone",
+        1,
+        "DoNotSchedule",
+    )
+    for zone in ("zone-a", "zone-b", "zone-c"):
+        statefulset = doc("durability", f"kubernetes/kafka/statefulset-kafka-broker-{zone}.yaml")
+        containers = statefulset["spec"]["template"]["spec"]["containers"]
+        assert {"name": "BROKER_RACK", "value": zone} in containers[0]["env"]
+    assert "broker.rack=${BROKER_RACK}" in target("durability").files["config/start-kafka.sh"]
     for component in ("kafka", "zookeeper"):
-        spec = pod("durability", component)
-        spread = spec["topologySpreadConstraints"][0]
-        assert (spread["topologyKey"], spread["maxSkew"], spread["whenUnsatisfiable"]) == (
-            "topology.kubernetes.io/zone",
-            1,
-            "DoNotSchedule",
-        )
-        anti = spec["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
-        assert anti["topologyKey"] == "kubernetes.io/hostname"
+        anti = pod("durability", component)["affinity"]["podAntiAffinity"]
+        assert anti["requiredDuringSchedulingIgnoredDuringExecution"][0]["topologyKey"] == "kubernetes.io/hostname"
 
 
 def test_recovery_threads_match_cores() -> None:

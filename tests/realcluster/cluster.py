@@ -6,15 +6,17 @@ Server with ordinal i (pod <name>-zookeeper-i / <name>-broker-i) listens on 127.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
-from .inputs import Naming
-from .probes import ClusterView, kafka_metadata, zookeeper_mode
+from .inputs import Naming, Target
+from .probes import ClusterView, PartitionInfo, kafka_metadata, zookeeper_mode
 from .process import ServerProcess, stop_all, wait_until
 from .properties import to_dict
 from .rewrite import Rewrite, rewrite_server_properties, rewrite_zoo_cfg
@@ -49,7 +51,8 @@ class _Servers:
         self.naming = naming
         self.runtime = runtime
         self.workdir = workdir
-        self.processes: list[ServerProcess] = []
+        self.processes: list[ServerProcess] = []  # by ordinal: the latest process of each server
+        self.retired: list[ServerProcess] = []  # earlier processes of restarted servers, stopped too
         self.rewrites: dict[int, Rewrite] = {}
 
     def __enter__(self) -> Self:
@@ -61,11 +64,15 @@ class _Servers:
         self.stop()
 
     def stop(self) -> None:
-        stop_all(self.processes, self.stop_grace_s)
+        stop_all([*self.retired, *self.processes], self.stop_grace_s)
 
     def kill(self, ordinal: int) -> None:
         """SIGKILL one server, for fault injection."""
         self.processes[ordinal].kill()
+
+    def terminate(self, ordinal: int) -> None:
+        """SIGTERM one server (an orderly stop, as a drain would), SIGKILL if it outstays the grace time."""
+        stop_all([self.processes[ordinal]], self.stop_grace_s)
 
     def running(self) -> list[int]:
         return [i for i, p in enumerate(self.processes) if p.alive()]
@@ -89,7 +96,19 @@ class _Servers:
         }
         command = ["bash", str(self.config_dir / script)]
         log = self.server_dir(ordinal) / "server.log"
-        self.processes.append(ServerProcess(self.pod(ordinal), command, env, log, self.server_dir(ordinal)))
+        process = ServerProcess(self.pod(ordinal), command, env, log, self.server_dir(ordinal))
+        if ordinal < len(self.processes):
+            previous = self.processes[ordinal]
+            if previous.alive():
+                previous.kill()
+                raise RuntimeError(f"{self.pod(ordinal)} was started again while still running")
+            self.retired.append(previous)
+            self.processes[ordinal] = process
+        elif ordinal == len(self.processes):
+            self.processes.append(process)
+        else:
+            process.kill()
+            raise RuntimeError(f"servers start in ordinal order; {self.pod(ordinal)} came too early")
 
 
 class ZooKeeperEnsemble(_Servers):
@@ -176,6 +195,8 @@ class KafkaCluster(_Servers):
         zookeeper: ZooKeeperEnsemble,
     ):
         super().__init__(size, config_dir, naming, runtime, workdir)
+        if size > len(naming.brokers):
+            raise ValueError(f"cannot run {size} brokers from a target with {len(naming.brokers)} broker pods")
         self.zookeeper = zookeeper
         self.generated = (config_dir / "server.properties").read_text(encoding="utf-8")
         listeners = to_dict(self.generated)["listeners"]
@@ -183,6 +204,13 @@ class KafkaCluster(_Servers):
 
     def pod(self, ordinal: int) -> str:
         return self.naming.broker_pod(ordinal)
+
+    def broker_id(self, ordinal: int) -> int:
+        return self.naming.broker(ordinal).broker_id
+
+    def ordinal_of(self, broker_id: int) -> int:
+        """Index of the broker (its loopback address) with this broker.id."""
+        return next(i for i in range(self.size) if self.broker_id(i) == broker_id)
 
     def config_for(self, ordinal: int) -> Rewrite:
         return rewrite_server_properties(
@@ -195,31 +223,47 @@ class KafkaCluster(_Servers):
 
     def start(self, timeout: float = 120.0) -> None:
         for i in range(self.size):
-            refuse_if_taken(loopback(i), self.port)
-            rewrite = self.rewrites[i] = self.config_for(i)
-            props = self.server_dir(i) / "server.properties"
-            props.parent.mkdir(parents=True, exist_ok=True)
-            props.write_text(rewrite.text, encoding="utf-8")
-            home = write_kafka_home(
-                self.home(i), self.runtime.java, self.runtime.lib, self.naming.broker_host(i), loopback(i)
-            )
-            self._start_script(i, "start-kafka.sh", {"KAFKA_CONFIG": str(props), "KAFKA_HOME": str(home)})
+            self._launch(i)
         self.wait_for_brokers(range(self.size), timeout)
 
-    def view(self, ordinal: int) -> ClusterView | None:
+    def restart(self, ordinal: int, timeout: float = 120.0) -> None:
+        """Start a stopped broker again on its old data; returns once every running broker lists it."""
+        self._launch(ordinal)
+        self.wait_for_brokers(self.running(), timeout)
+
+    def _launch(self, i: int) -> None:
+        refuse_if_taken(loopback(i), self.port)
+        rewrite = self.rewrites[i] = self.config_for(i)
+        props = self.server_dir(i) / "server.properties"
+        props.parent.mkdir(parents=True, exist_ok=True)
+        props.write_text(rewrite.text, encoding="utf-8")
+        home = write_kafka_home(
+            self.home(i), self.runtime.java, self.runtime.lib, self.naming.broker_host(i), loopback(i)
+        )
+        env = {"KAFKA_CONFIG": str(props), "KAFKA_HOME": str(home)}
+        rack = self.naming.broker(i).rack
+        if rack is not None:
+            env["BROKER_RACK"] = rack  # as the broker's StatefulSet sets it
+        self._start_script(i, "start-kafka.sh", env)
+
+    def view(self, ordinal: int, topics: tuple[str, ...] = ()) -> ClusterView | None:
         try:
-            return kafka_metadata(loopback(ordinal), self.port)
+            return kafka_metadata(loopback(ordinal), self.port, topics)
         except OSError:
             return None
 
     def wait_for_brokers(self, ordinals: range | list[int], timeout: float = 120.0) -> None:
-        """Wait until each broker answers and knows all of `ordinals` and a controller."""
-        expected = {(i, loopback(i), self.port) for i in ordinals}
+        """Wait until each broker answers and knows exactly `ordinals` and a controller among them.
+
+        After a broker was killed this also waits for the controller to notice (ZooKeeper session expiry).
+        """
+        expected = {(self.broker_id(i), loopback(i), self.port) for i in ordinals}
+        ids = {self.broker_id(i) for i in ordinals}
 
         def ready() -> bool:
             for i in ordinals:
                 view = self.view(i)
-                if view is None or view.controller_id < 0:
+                if view is None or view.controller_id not in ids:
                     return False
                 if {(b.node_id, b.host, b.port) for b in view.brokers} != expected:
                     return False
@@ -228,5 +272,65 @@ class KafkaCluster(_Servers):
         watched = [self.processes[i] for i in ordinals]
         wait_until(ready, timeout, f"Kafka brokers {list(ordinals)} registered", watched)
 
+    def partitions(self, topic: str) -> tuple[PartitionInfo, ...] | None:
+        """The topic's partitions as the first running broker that answers sees them."""
+        for i in self.running():
+            view = self.view(i, (topic,))
+            if view is not None:
+                return view.topics.get(topic)
+        return None
+
+    def wait_for_partitions(
+        self, topic: str, condition: Callable[[tuple[PartitionInfo, ...]], bool], what: str, timeout: float = 90.0
+    ) -> tuple[PartitionInfo, ...]:
+        def met() -> bool:
+            found = self.partitions(topic)
+            return found is not None and condition(found)
+
+        wait_until(met, timeout, f"{topic}: {what}", [self.processes[i] for i in self.running()])
+        found = self.partitions(topic)
+        assert found is not None
+        return found
+
+    def wait_for_full_isr(self, topic: str, timeout: float = 90.0) -> tuple[PartitionInfo, ...]:
+        """Every partition led by a replica and every replica in sync: the state before a fault."""
+
+        def full(partitions: tuple[PartitionInfo, ...]) -> bool:
+            return all(p.leader >= 0 and set(p.isr) == set(p.replicas) for p in partitions)
+
+        return self.wait_for_partitions(topic, full, "all replicas in sync", timeout)
+
     def bootstrap(self) -> str:
         return ",".join(f"{loopback(i)}:{self.port}" for i in self.running())
+
+    def addresses(self) -> list[str]:
+        """host:port of every broker of the cluster, running or not: what the bootstrap Service stands for."""
+        return [f"{loopback(i)}:{self.port}" for i in range(self.size)]
+
+
+class NewZooKeeper(Protocol):
+    def __call__(self, size: int, workdir: Path, target: Target | None = None) -> ZooKeeperEnsemble: ...
+
+
+class NewKafka(Protocol):
+    def __call__(
+        self, size: int, workdir: Path, zookeeper: ZooKeeperEnsemble, target: Target | None = None
+    ) -> KafkaCluster: ...
+
+
+@contextlib.contextmanager
+def running_cluster(
+    new_zookeeper: NewZooKeeper,
+    new_kafka: NewKafka,
+    target: Target,
+    workdir: Path,
+    brokers: int = 3,
+    zookeepers: int = 3,
+) -> Iterator[KafkaCluster]:
+    """A started ensemble and cluster of one target; both are stopped on exit, whatever happened."""
+    # Brokers stop first: a broker whose ZooKeeper is gone hangs in controlled shutdown.
+    with new_zookeeper(zookeepers, workdir / "zookeeper", target) as zookeeper:
+        zookeeper.start()
+        with new_kafka(brokers, workdir / "kafka", zookeeper, target) as cluster:
+            cluster.start()
+            yield cluster

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -9,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from .artifacts import ensure_classpath
-from .cluster import KafkaCluster, ZooKeeperEnsemble
-from .inputs import Pinned, config_dir, load_pinned
+from .cluster import KafkaCluster, NewKafka, NewZooKeeper, ZooKeeperEnsemble
+from .inputs import Pinned, Target, committed_target
 from .requirements import missing_tools, must_fail_instead_of_skip
 from .tools import JavaRuntime
+
+# Numbers the fault tests measured (messages acknowledged, lost, ...), printed after the run.
+_FINDINGS: list[str] = []
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -29,40 +33,77 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def pinned() -> Pinned:
-    return load_pinned()
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _FINDINGS:
+        terminalreporter.section("real-cluster findings")
+        for line in _FINDINGS:
+            terminalreporter.write_line(line)
+
+
+@pytest.fixture
+def record_finding(record_property: Callable[[str, object], None], request: pytest.FixtureRequest) -> Callable[[str, object], None]:
+    """Record a measured number: printed in the run's summary and kept in the JUnit report."""
+
+    def record(name: str, value: object) -> None:
+        record_property(name, value)
+        _FINDINGS.append(f"{request.node.name}: {name} = {value}")
+
+    return record
 
 
 @pytest.fixture(scope="session")
-def generated_config() -> Path:
-    return config_dir()
+def target() -> Target:
+    """The target a test runs when it does not choose one."""
+    return committed_target()
 
 
 @pytest.fixture(scope="session")
-def runtime(pinned: Pinned) -> JavaRuntime:
+def pinned(target: Target) -> Pinned:
+    return target.pinned
+
+
+@pytest.fixture(scope="session")
+def generated_config(target: Target) -> Path:
+    return target.config_dir
+
+
+@functools.cache
+def _runtime(kafka_version: str, zookeeper_version: str) -> JavaRuntime:
     java = shutil.which("java")
     assert java is not None, "checked by pytest_runtest_setup"
-    return JavaRuntime(java=java, lib=ensure_classpath(pinned.kafka_version, pinned.zookeeper_version))
+    return JavaRuntime(java=java, lib=ensure_classpath(kafka_version, zookeeper_version))
+
+
+def runtime_for(target: Target) -> JavaRuntime:
+    """The jars of the versions the target pins (one Maven resolution per version pair)."""
+    return _runtime(target.pinned.kafka_version, target.pinned.zookeeper_version)
 
 
 @pytest.fixture(scope="session")
-def new_zookeeper(
-    pinned: Pinned, runtime: JavaRuntime, generated_config: Path
-) -> Callable[[int, Path], ZooKeeperEnsemble]:
-    """Build (not start) an ensemble of the given size whose files live under the given folder."""
+def runtime(target: Target) -> JavaRuntime:
+    return runtime_for(target)
 
-    def build(size: int, workdir: Path) -> ZooKeeperEnsemble:
-        return ZooKeeperEnsemble(size, generated_config, pinned.naming, runtime, workdir)
+
+@pytest.fixture(scope="session")
+def new_zookeeper(target: Target) -> NewZooKeeper:
+    """Build (not start) an ensemble of the given size whose files live under the given folder; from the
+    default target's files unless the test passes another target."""
+    default = target
+
+    def build(size: int, workdir: Path, target: Target | None = None) -> ZooKeeperEnsemble:
+        chosen = target or default
+        return ZooKeeperEnsemble(size, chosen.config_dir, chosen.pinned.naming, runtime_for(chosen), workdir)
 
     return build
 
 
 @pytest.fixture(scope="session")
-def new_kafka(
-    pinned: Pinned, runtime: JavaRuntime, generated_config: Path
-) -> Callable[[int, Path, ZooKeeperEnsemble], KafkaCluster]:
-    def build(size: int, workdir: Path, zookeeper: ZooKeeperEnsemble) -> KafkaCluster:
-        return KafkaCluster(size, generated_config, pinned.naming, runtime, workdir, zookeeper)
+def new_kafka(target: Target) -> NewKafka:
+    default = target
+
+    def build(size: int, workdir: Path, zookeeper: ZooKeeperEnsemble, target: Target | None = None) -> KafkaCluster:
+        chosen = target or default
+        naming, runtime = chosen.pinned.naming, runtime_for(chosen)
+        return KafkaCluster(size, chosen.config_dir, naming, runtime, workdir, zookeeper)
 
     return build

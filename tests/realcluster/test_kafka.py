@@ -45,22 +45,24 @@ def test_start_script_passes_broker_identity(kafka: KafkaCluster) -> None:
         args = recorded_args(kafka.home(ordinal))
         assert args[0] == str(kafka.server_dir(ordinal) / "server.properties")
         passed = overrides(args)
-        assert passed["broker.id"] == str(ordinal)
+        assert passed["broker.id"] == str(kafka.broker_id(ordinal))
         advertised = f"PLAINTEXT://{kafka.naming.broker_host(ordinal)}:{kafka.port}"
         assert passed["advertised.listeners"] == advertised
+        assert passed.get("broker.rack") == kafka.naming.broker(ordinal).rack
 
 
 def test_every_broker_is_registered_in_zookeeper(kafka: KafkaCluster, runtime: JavaRuntime) -> None:
     result = runtime.zookeeper_cli(kafka.zookeeper.connect_string(), ["ls", "/brokers/ids"])
     assert result.returncode == 0, result.describe()
-    assert result.stdout.splitlines()[-1] == "[" + ", ".join(str(i) for i in range(BROKERS)) + "]"
+    registered = result.stdout.splitlines()[-1].strip("[]").split(", ")
+    assert sorted(registered) == sorted(str(kafka.broker_id(i)) for i in range(BROKERS)), result.stdout
 
 
 def test_every_broker_answers_with_its_own_address(kafka: KafkaCluster, runtime: JavaRuntime) -> None:
     result = runtime.run("kafka.admin.BrokerApiVersionsCommand", ["--bootstrap-server", kafka.bootstrap()])
     assert result.returncode == 0, result.describe()
     answering = set(re.findall(r"^(\S+) \(id: (\d+) rack: \S+\) -> \(", result.stdout, re.MULTILINE))
-    assert answering == {(f"{loopback(i)}:{kafka.port}", str(i)) for i in range(BROKERS)}, result.stdout
+    assert answering == {(f"{loopback(i)}:{kafka.port}", str(kafka.broker_id(i))) for i in range(BROKERS)}, result.stdout
 
 
 def test_generated_readiness_probe_passes(kafka: KafkaCluster, generated_config: Path) -> None:

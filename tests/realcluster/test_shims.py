@@ -52,7 +52,7 @@ def test_kafka_shim_changes_only_the_advertised_host(fake_java: str, tmp_path: P
     assert java_args[main + 1 :] == [
         "/cfg/server.properties",
         "--override",
-        "broker.id=1",
+        f"broker.id={NAMING.broker(1).broker_id}",
         "--override",
         "advertised.listeners=PLAINTEXT://127.0.0.2:9092",
     ]
