@@ -149,7 +149,6 @@ def _zookeeper(params: dict[str, Any], names: Names) -> dict[str, Any]:
         "connect": ",".join(f"{s['host']}:{ports['client']}" for s in servers),
         "quorum": quorum,
         "pdb_min_available": zk["pdb"]["minAvailable"] or quorum,
-        "tolerated_failures": zk["replicas"] - quorum,
         "jvm_flags": " ".join(jvm),
         "zoo_cfg": config,
         "data_dir": ZOOKEEPER_DATA_DIR,
@@ -215,7 +214,6 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
         "extra_args": "-name kafkaServer -loggc" if kafka["gc"]["logging"] else "-name kafkaServer",
         "data_mount": KAFKA_DATA_MOUNT,
         "log_dir": KAFKA_LOG_DIR,
-        "min_available": max(kafka["replicas"] - kafka["pdb"]["maxUnavailable"], 0),
     }
 
 
