@@ -12,7 +12,7 @@ TARGETS := high-availability durability throughput low-latency high-availability
 
 RENDER_ARGS = $(if $(SITE),-f $(SITE)) $(foreach kv,$(SET),--set $(kv)) --out $(OUT)
 
-.PHONY: help venv render render-all check explain test lint clean
+.PHONY: help venv render render-all check explain test lint clean bench bench-clients fuzz scanners
 
 help:
 	@echo "make render PROFILE=ha [SITE=site.yaml] [SET=\"k=v ...\"]   render one target into $(OUT)/"
@@ -20,6 +20,9 @@ help:
 	@echo "make check                                              exit 1 when $(OUT)/ is stale"
 	@echo "make test                                               all tests (installs what they need)"
 	@echo "make lint                                               ruff + mypy --strict"
+	@echo "make fuzz [EXAMPLES=12000] [SEED=n]                     property-based bad input, long run"
+	@echo "make bench                                              timings vs the Helm engine -> docs/benchmarks.md"
+	@echo "make bench-clients                                      client configs on a real cluster -> docs/benchmarks.md"
 
 venv: $(STAMP)
 
@@ -41,9 +44,54 @@ check: $(STAMP)
 explain: $(STAMP)
 	$(BIN)/kafka-profiles explain $(PROFILE) $(if $(SITE),-f $(SITE)) $(foreach kv,$(SET),--set $(kv)) $(if $(FORMAT),--format $(FORMAT))
 
-test: $(STAMP)
+test: $(STAMP) scanners
 	@scripts/ensure-java.sh
-	$(BIN)/python -m pytest
+	CHECKOV=$(CHECKOV) KUBE_SCORE=$(KUBE_SCORE) $(BIN)/python -m pytest
+
+# The long run of tests/test_fuzz.py: EXAMPLES in all (make test runs a fixed-seed few hundred), a new
+# seed each run unless SEED is given; a failure prints the seed and the shrunk example.
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),12000) $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider \
+	  --hypothesis-show-statistics $(if $(SEED),--hypothesis-seed=$(SEED))
+
+# Security scanners for tests/test_security.py, pinned and built into .cache/ (ignored by git).
+# checkov gets a virtualenv of its own: it pins packaging<24, pytest 9 needs packaging>=24.
+CHECKOV_VERSION := 3.3.30
+KUBE_SCORE_VERSION := v1.20.0
+CHECKOV := .cache/checkov-$(CHECKOV_VERSION)/bin/checkov
+KUBE_SCORE := .cache/bin/kube-score-$(KUBE_SCORE_VERSION)
+
+scanners: $(CHECKOV) $(KUBE_SCORE)
+
+$(CHECKOV):
+	rm -rf .cache/checkov-$(CHECKOV_VERSION)
+	$(PYTHON) -m venv .cache/checkov-$(CHECKOV_VERSION)
+	.cache/checkov-$(CHECKOV_VERSION)/bin/python -m pip install --quiet --disable-pip-version-check \
+	  'checkov==$(CHECKOV_VERSION)'
+
+$(KUBE_SCORE):
+	mkdir -p .cache/bin
+	GOBIN=$(CURDIR)/.cache/go-bin go install github.com/zegl/kube-score/cmd/kube-score@$(KUBE_SCORE_VERSION)
+	cp .cache/go-bin/kube-score $@
+
+# Timings against the Helm engine into docs/benchmarks.md (a benchmark, not a test; a few minutes).
+# BENCH_BEFORE: the revision measured in the "before" columns (empty: none).
+BENCH_BEFORE ?= ac9681b
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	@touch $@
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
+	$(MAKE) --no-print-directory bench-clients
+
+# msg/s and end-to-end latency of the throughput and low-latency client configs on real brokers (Java and
+# Maven, as for the real-cluster tests) into their own section of docs/benchmarks.md; a few minutes.
+bench-clients: $(STAMP)
+	@scripts/ensure-java.sh
+	$(BIN)/python bench/clients.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests

@@ -70,9 +70,10 @@ def failure_budget(params: dict[str, Any]) -> FailureBudget:
     kafka, zk = params["kafka"], params["zookeeper"]
     config, producer = kafka["config"], params["clients"]["producer"]
     brokers, zones = kafka["replicas"], len(params["cluster"]["zones"])
-    rf = min(int(config.get("default.replication.factor", 1)), brokers)
-    min_isr = int(config.get("min.insync.replicas", 1))
-    acks_all = str(producer.get("acks", "all")) in ("all", "-1")
+    # null means the upstream default; a factor below 1 is refused by params.replication_fits_brokers
+    rf = max(min(int(_setting(config, "default.replication.factor", 1)), brokers), 1)
+    min_isr = int(_setting(config, "min.insync.replicas", 1))
+    acks_all = str(_setting(producer, "acks", "all")) in ("all", "-1")
     unclean = config.get("unclean.leader.election.enable") is True
     rack_aware = bool(kafka.get("rackAware"))  # one StatefulSet per zone, broker.rack = zone
 
@@ -127,3 +128,8 @@ def _two_failures(b: dict[str, Any]) -> Verdict:
     return Verdict(
         True, "writes continue and acknowledged data is kept with two brokers and two ZooKeeper servers down"
     )
+
+
+def _setting(config: dict[str, Any], key: str, default: Any) -> Any:
+    value = config.get(key)
+    return default if value is None else value

@@ -8,14 +8,14 @@ stderr and never a traceback. Heavy modules are imported inside commands so that
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from generator.errors import GeneratorError
+from generator.errors import GeneratorError, shown
 
 EXIT_DRIFT = 1
 EXIT_BAD_INPUT = 2
@@ -65,7 +65,40 @@ def user_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _OneLineUsageErrors(click.Group):
+    """Click reports a usage error (an unknown option, a PROFILES that starts with '-', a missing
+    argument) as a usage block and `Error: ...`; here it is one `error: ...` line, exit 2, like any
+    other bad input."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:
+            error.show()  # no command at all: the help is the answer
+            sys.exit(error.exit_code)
+        except click.UsageError as error:
+            hint = f" (see: {error.ctx.command_path} -h)" if error.ctx is not None else ""
+            click.echo(f"error: {shown(error.format_message())}{hint}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except click.ClickException as error:
+            click.echo(f"error: {shown(error.format_message())}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=_OneLineUsageErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kafka-profiles")
 def cli() -> None:
     """Render Kafka tuning profiles into validated Kubernetes manifests and configs."""

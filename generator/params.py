@@ -64,6 +64,8 @@ def check(merged: Merged) -> list[Finding]:
         return findings
     for rule in RULES:
         findings.extend(rule(merged))
+        if rule is catalog_keys and findings:
+            return findings  # as with the schema: the rules below trust the catalog's types and ranges
     return findings
 
 
@@ -141,6 +143,12 @@ def _warn(m: Merged, key: str, message: str, *ids: str) -> Finding:
     return Finding("warning", key, message, m.source_of(key), ids)
 
 
+def _setting(config: dict[str, Any], key: str, default: Any) -> Any:
+    """A config value; null (or absent) means the upstream default."""
+    value = config.get(key)
+    return default if value is None else value
+
+
 def _production(m: Merged) -> bool:
     return bool(m.params["cluster"]["environment"] == "production")
 
@@ -177,6 +185,9 @@ def replication_fits_brokers(m: Merged) -> list[Finding]:
         "transaction.state.log.replication.factor",
     ):
         factor = config.get(name)
+        if isinstance(factor, int) and factor < 1:
+            problem = f"must be >= 1, got {factor}: no topic could be created"
+            found.append(_err(m, f"kafka.config.{name}", problem, "R28"))
         if isinstance(factor, int) and factor > brokers:
             found.append(
                 _err(
@@ -365,7 +376,8 @@ def clients_translatable(m: Merged) -> list[Finding]:
 def session_timeout_within_group_bounds(m: Merged) -> list[Finding]:
     timeout = m.params["clients"]["consumer"].get("session.timeout.ms")
     config = m.params["kafka"]["config"]
-    low, high = config.get("group.min.session.timeout.ms", 6000), config.get("group.max.session.timeout.ms", 1800000)
+    low = _setting(config, "group.min.session.timeout.ms", 6000)
+    high = _setting(config, "group.max.session.timeout.ms", 1800000)
     if isinstance(timeout, int) and not low <= timeout <= high:
         return [_err(m, "clients.consumer.session.timeout.ms", f"{timeout} is outside the brokers' "
                      f"group.min.session.timeout.ms..group.max.session.timeout.ms = {low}..{high}: every "
@@ -385,7 +397,7 @@ def heap_leaves_page_cache(m: Merged) -> list[Finding]:
 
 def partitions_per_broker(m: Merged) -> list[Finding]:
     workload, brokers = m.params["workload"], m.params["kafka"]["replicas"]
-    rf = m.params["kafka"]["config"].get("default.replication.factor", 1)
+    rf = max(_setting(m.params["kafka"]["config"], "default.replication.factor", 1), 1)
     per_broker = -(-workload["totalPartitions"] * int(rf) // brokers)
     if per_broker > workload["partitionsPerBrokerBudget"]:
         return [_warn(m, "workload.totalPartitions", f"{workload['totalPartitions']} partitions x RF {rf} over "

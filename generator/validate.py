@@ -55,7 +55,27 @@ def validate(rendered: Rendered, params: dict[str, Any]) -> tuple[list[str], Sum
     return problems, summary
 
 
+# Problems per (object as JSON, Kubernetes version). `check` over many targets meets the same objects
+# again and again (a site's Services and PDBs are the same under every profile); each is validated
+# once per process. The key keeps key order, so a hit is the very same input. Bounded, not an LRU.
+_SEEN: dict[tuple[str, str], tuple[str, ...]] = {}
+_SEEN_LIMIT = 20_000
+
+
 def kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:
+    try:
+        key = (json.dumps(manifest, ensure_ascii=False), version)
+    except (TypeError, ValueError):  # not JSON data (a YAML timestamp, ...): no memo
+        return _kubernetes_problems(manifest, version)
+    found = _SEEN.get(key)
+    if found is None:
+        if len(_SEEN) >= _SEEN_LIMIT:
+            _SEEN.clear()
+        found = _SEEN[key] = tuple(_kubernetes_problems(manifest, version))
+    return list(found)
+
+
+def _kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:
     kind, api_version = str(manifest.get("kind")), str(manifest.get("apiVersion"))
     name = manifest.get("metadata", {}).get("name", "?")
     validator = _validator(kind, api_version, version)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,20 @@ def _check_values(data: Any, source: str) -> None:
                 raise ProfileError(f"{source}: {shown(value[:40])}: not Unicode text (a lone surrogate)") from None
 
 
+# Parsed files by content: `check` merges base.yaml and reads every profile again for each target.
+# An edited file has new text and is parsed anew; every caller gets its own copy to change.
+_PARSED: dict[str, Any] = {}
+_PARSED_LIMIT = 256
+
+
+def _parsed(text: str, source: str) -> Any:
+    if text not in _PARSED:
+        if len(_PARSED) >= _PARSED_LIMIT:
+            _PARSED.clear()
+        _PARSED[text] = load_yaml_text(text, source)  # a problem raises here and is not kept
+    return copy.deepcopy(_PARSED[text])
+
+
 def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping (an empty file is an empty mapping)."""
     try:
@@ -165,7 +180,7 @@ def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
         raise ProfileError(f"{source}: cannot read: {error.strerror}") from None
     except ValueError:  # a NUL in the name
         raise ProfileError(f"{source}: cannot read: not a valid file name") from None
-    data = load_yaml_text(text, source)
+    data = _parsed(text, source)
     if data is None:
         return {}
     if not isinstance(data, dict):

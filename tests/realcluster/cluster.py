@@ -19,7 +19,14 @@ from .inputs import Naming, Target
 from .probes import ClusterView, PartitionInfo, kafka_metadata, zookeeper_mode
 from .process import ServerProcess, stop_all, wait_until
 from .properties import to_dict
-from .rewrite import Rewrite, rewrite_server_properties, rewrite_zoo_cfg
+from .rewrite import (
+    CLIENT_MAY_CHANGE,
+    Rewrite,
+    rewrite_client_json,
+    rewrite_client_properties,
+    rewrite_server_properties,
+    rewrite_zoo_cfg,
+)
 from .shims import write_kafka_home, write_zookeeper_home
 from .tools import JavaRuntime
 
@@ -58,9 +65,7 @@ class _Servers:
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
 
     def stop(self) -> None:
@@ -129,8 +134,7 @@ class ZooKeeperEnsemble(_Servers):
     def hosts(self) -> dict[str, str | None]:
         """Every server name of the generated zoo.cfg; the ones not started map to None."""
         return {
-            self.naming.zookeeper_host(i): loopback(i) if i < self.size else None
-            for i in range(self.servers_in_file)
+            self.naming.zookeeper_host(i): loopback(i) if i < self.size else None for i in range(self.servers_in_file)
         }
 
     def config_for(self, ordinal: int) -> Rewrite:
@@ -205,6 +209,26 @@ class KafkaCluster(_Servers):
     def pod(self, ordinal: int) -> str:
         return self.naming.broker_pod(ordinal)
 
+    def stop(self) -> None:
+        """One broker at a time, the controller last. Brokers stopping together fail their controlled
+        shutdowns (the controller is leaving too) and each sits out its retries, about 10 s. The last
+        broker has nowhere to move its leaderships, so it would sit them out too: the cluster is thrown
+        away, so it is killed instead."""
+        try:
+            order = self._stop_order()
+            for ordinal in order[:-1]:
+                stop_all([self.processes[ordinal]], self.stop_grace_s)
+            if order:
+                self.processes[order[-1]].kill()
+        finally:
+            super().stop()
+
+    def _stop_order(self) -> list[int]:
+        running = self.running()
+        views = (self.view(i) for i in running)
+        controller = next((view.controller_id for view in views if view is not None), -1)
+        return sorted(running, key=lambda i: self.broker_id(i) == controller)
+
     def broker_id(self, ordinal: int) -> int:
         return self.naming.broker(ordinal).broker_id
 
@@ -226,9 +250,10 @@ class KafkaCluster(_Servers):
             self._launch(i)
         self.wait_for_brokers(range(self.size), timeout)
 
-    def restart(self, ordinal: int, timeout: float = 120.0) -> None:
-        """Start a stopped broker again on its old data; returns once every running broker lists it."""
-        self._launch(ordinal)
+    def restart(self, *ordinals: int, timeout: float = 120.0) -> None:
+        """Start stopped brokers again on their old data; returns once every running broker lists them."""
+        for ordinal in ordinals:
+            self._launch(ordinal)
         self.wait_for_brokers(self.running(), timeout)
 
     def _launch(self, i: int) -> None:
@@ -303,9 +328,27 @@ class KafkaCluster(_Servers):
     def bootstrap(self) -> str:
         return ",".join(f"{loopback(i)}:{self.port}" for i in self.running())
 
-    def addresses(self) -> list[str]:
-        """host:port of every broker of the cluster, running or not: what the bootstrap Service stands for."""
-        return [f"{loopback(i)}:{self.port}" for i in range(self.size)]
+    def services(self) -> dict[str, list[str]]:
+        """Service names a client config may use -> loopback addresses: the bootstrap Service stands for
+        every broker of the cluster, running or not (a client skips the ones that refuse connections)."""
+        services = {self.naming.bootstrap_host(): [loopback(i) for i in range(self.size)]}
+        services.update({self.naming.broker_host(i): [loopback(i)] for i in range(self.size)})
+        return services
+
+    def client_properties(self, generated: Path, folder: Path) -> Path:
+        """The generated .properties for the Java clients, rewritten for loopback, as a file for a tool."""
+        rewrite = rewrite_client_properties(generated.read_text(encoding="utf-8"), services=self.services())
+        assert rewrite.changed <= CLIENT_MAY_CHANGE, f"rewrite touched {set(rewrite.changed)}"
+        copy = folder / generated.name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text(rewrite.text, encoding="utf-8")
+        return copy
+
+    def client_json(self, generated: Path) -> dict[str, object]:
+        """The generated JSON for librdkafka, rewritten for loopback."""
+        rewrite = rewrite_client_json(generated.read_text(encoding="utf-8"), services=self.services())
+        assert rewrite.changed <= CLIENT_MAY_CHANGE, f"rewrite touched {set(rewrite.changed)}"
+        return rewrite.config
 
 
 class NewZooKeeper(Protocol):

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import functools
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from .artifacts import ensure_classpath
 from .cluster import KafkaCluster, NewKafka, NewZooKeeper, ZooKeeperEnsemble
+from .findings import FINDINGS, Recorder
 from .inputs import Pinned, Target, committed_target
 from .requirements import missing_tools, must_fail_instead_of_skip
 from .tools import JavaRuntime
-
-# Numbers the fault tests measured (messages acknowledged, lost, ...), printed after the run.
-_FINDINGS: list[str] = []
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -34,19 +31,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _FINDINGS:
+    if FINDINGS:
         terminalreporter.section("real-cluster findings")
-        for line in _FINDINGS:
+        for line in FINDINGS:
             terminalreporter.write_line(line)
 
 
 @pytest.fixture
-def record_finding(record_property: Callable[[str, object], None], request: pytest.FixtureRequest) -> Callable[[str, object], None]:
+def record_finding(record_property: Recorder, request: pytest.FixtureRequest) -> Recorder:
     """Record a measured number: printed in the run's summary and kept in the JUnit report."""
 
     def record(name: str, value: object) -> None:
         record_property(name, value)
-        _FINDINGS.append(f"{request.node.name}: {name} = {value}")
+        FINDINGS.append(f"{request.node.name}: {name} = {value}")
 
     return record
 

@@ -127,6 +127,7 @@ class Target:
         return self.config_dir / name
 
 
+@functools.cache
 def committed_target(name: str = TARGET) -> Target:
     """The committed output of a target: the same files the ConfigMaps carry."""
     target = Target(name, OUTPUT_ROOT / name)

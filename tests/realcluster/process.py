@@ -10,6 +10,8 @@ import subprocess
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import Self
 
 POLL_S = 0.25
 LOG_TAIL_LINES = 40
@@ -28,17 +30,44 @@ class ServerDied(RuntimeError):
 
 
 class ServerProcess:
-    def __init__(self, name: str, command: Sequence[str], env: Mapping[str, str], log: Path, cwd: Path):
+    """A long-running process (a server, or a client tool left running during a fault), logging to a file.
+
+    As a context manager it is stopped on exit by its own id, whatever happened inside.
+    """
+
+    stop_grace_s = 10.0
+
+    def __init__(
+        self,
+        name: str,
+        command: Sequence[str],
+        env: Mapping[str, str],
+        log: Path,
+        cwd: Path,
+        stdin: Path | None = None,
+    ):
         self.name = name
         self.log = log
         log.parent.mkdir(parents=True, exist_ok=True)
-        with log.open("ab") as out:
+        with log.open("ab") as out, stdin.open("rb") if stdin else open(os.devnull, "rb") as source:
             # Own session: a signal for the test runner never reaches the servers and vice versa, and
             # the whole group (the JVM exec'd by the start script) can be signalled by this one id.
             self._popen = subprocess.Popen(
-                list(command), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
+                list(command), env=dict(env), cwd=cwd, stdin=source,
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent,
             )  # fmt: skip
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        stop_all([self], self.stop_grace_s)
+
+    def output(self) -> str:
+        try:
+            return self.log.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
 
     @property
     def pid(self) -> int:
@@ -46,6 +75,10 @@ class ServerProcess:
 
     def alive(self) -> bool:
         return self._popen.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._popen.poll()
 
     def signal(self, sig: signal.Signals) -> None:
         if not self.alive():
@@ -59,9 +92,8 @@ class ServerProcess:
         self._popen.wait(timeout=10)
 
     def tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        try:
-            text = self.log.read_text(encoding="utf-8", errors="replace")
-        except FileNotFoundError:
+        text = self.output()
+        if not text:
             return "(no log)"
         # Cut long lines: ZooKeeper logs its whole classpath on one line.
         return "\n".join(line[:LOG_LINE_CHARS] for line in text.splitlines()[-lines:])

@@ -9,9 +9,7 @@ import re
 from dataclasses import dataclass
 
 # Java accepts `=`, `:` or whitespace between key and value; the generator writes `key=value`.
-_ENTRY = re.compile(
-    r"^(?P<indent>[ \t\f]*)(?P<key>[^=:\s]+)(?P<sep>[ \t\f]*[=:][ \t\f]*|[ \t\f]+)(?P<value>.*)$"
-)
+_ENTRY = re.compile(r"^(?P<indent>[ \t\f]*)(?P<key>[^=:\s]+)(?P<sep>[ \t\f]*[=:][ \t\f]*|[ \t\f]+)(?P<value>.*)$")
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,17 @@
-"""Turn a generated zoo.cfg / server.properties into the copy one loopback server runs.
+"""Turn a generated zoo.cfg / server.properties / client config into the copy a loopback test runs.
 
 Only what cannot work outside Kubernetes changes: cluster DNS names become 127.0.0.x, binds of all
 interfaces become the server's own address (every server shares the same ports on its own address),
-and data paths move into the test's tmp dir. Everything else is passed through byte for byte, which
-test_rewrite.py checks against the set of changed keys returned here.
+and data paths move into the test's tmp dir. Client configs change in bootstrap.servers only. Everything
+else is passed through byte for byte, which test_rewrite.py checks against the set of changed keys
+returned here.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +94,45 @@ def rewrite_server_properties(
         "zookeeper.connect": lambda v: _zookeeper_connect(v, zookeepers),
     }
     return _apply(parse_lines(text), edits, {})
+
+
+# Service name -> the loopback addresses behind it (the bootstrap Service stands for every broker).
+ServiceMap = Mapping[str, Sequence[str]]
+CLIENT_MAY_CHANGE = frozenset({"bootstrap.servers"})
+
+
+@dataclass(frozen=True)
+class JsonRewrite:
+    config: dict[str, object]
+    changed: frozenset[str]
+
+
+def rewrite_client_properties(text: str, *, services: ServiceMap) -> Rewrite:
+    """producer.properties / consumer.properties for the Java clients, pointed at the loopback brokers."""
+    return _apply(parse_lines(text), {"bootstrap.servers": lambda v: _bootstrap(v, services)}, {})
+
+
+def rewrite_client_json(text: str, *, services: ServiceMap) -> JsonRewrite:
+    """producer.json / consumer.json for librdkafka, pointed at the loopback brokers; types are kept."""
+    generated = json.loads(text)
+    if not isinstance(generated, dict):
+        raise ValueError("a client JSON config must be an object")
+    config = dict(generated)
+    if "bootstrap.servers" in config:
+        config["bootstrap.servers"] = _bootstrap(str(config["bootstrap.servers"]), services)
+    changed = frozenset(k for k in config if config[k] != generated[k])
+    return JsonRewrite(config, changed)
+
+
+def _bootstrap(value: str, services: ServiceMap) -> str:
+    addresses: list[str] = []
+    for server in value.split(","):
+        host, _, port = server.strip().rpartition(":")
+        if host not in services:
+            known = ", ".join(sorted(services)) or "none"
+            raise ValueError(f"bootstrap.servers: host {host!r} is not one of the expected names ({known})")
+        addresses.extend(f"{address}:{port}" for address in services[host])
+    return ",".join(addresses)
 
 
 def _zookeeper_connect(value: str, zookeepers: HostMap) -> str:

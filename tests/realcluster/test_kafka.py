@@ -62,7 +62,9 @@ def test_every_broker_answers_with_its_own_address(kafka: KafkaCluster, runtime:
     result = runtime.run("kafka.admin.BrokerApiVersionsCommand", ["--bootstrap-server", kafka.bootstrap()])
     assert result.returncode == 0, result.describe()
     answering = set(re.findall(r"^(\S+) \(id: (\d+) rack: \S+\) -> \(", result.stdout, re.MULTILINE))
-    assert answering == {(f"{loopback(i)}:{kafka.port}", str(kafka.broker_id(i))) for i in range(BROKERS)}, result.stdout
+    assert answering == {(f"{loopback(i)}:{kafka.port}", str(kafka.broker_id(i))) for i in range(BROKERS)}, (
+        result.stdout
+    )
 
 
 def test_generated_readiness_probe_passes(kafka: KafkaCluster, generated_config: Path) -> None:
@@ -80,9 +82,7 @@ def test_replicated_topic_round_trip(kafka: KafkaCluster, runtime: JavaRuntime) 
     )  # fmt: skip
     assert created.returncode == 0, created.describe()
 
-    described = runtime.run(
-        "org.apache.kafka.tools.TopicCommand", [*bootstrap, "--describe", "--topic", TOPIC]
-    )
+    described = runtime.run("org.apache.kafka.tools.TopicCommand", [*bootstrap, "--describe", "--topic", TOPIC])
     assert described.returncode == 0, described.describe()
     assert "ReplicationFactor: 3" in described.stdout and "min.insync.replicas=2" in described.stdout
     isrs = re.findall(r"\bIsr: ([\d,]+)", described.stdout)

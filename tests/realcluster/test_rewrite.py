@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from .cluster import KafkaCluster, ZooKeeperEnsemble, loopback
-from .inputs import Naming, config_dir, load_pinned
+from .inputs import OUTPUT_ROOT, Naming, committed_target, config_dir, load_pinned
 from .properties import parse_lines, to_dict
-from .rewrite import Rewrite, rewrite_server_properties, rewrite_zoo_cfg
+from .rewrite import (
+    Rewrite,
+    rewrite_client_json,
+    rewrite_client_properties,
+    rewrite_server_properties,
+    rewrite_zoo_cfg,
+)
 from .tools import JavaRuntime
 
 # The only keys a rewrite may touch (server.N is matched separately). Anything else the servers run is
@@ -88,6 +95,60 @@ def test_generated_files_follow_the_contract() -> None:
     assert "broker.id" not in server and "advertised.listeners" not in server
     hosts = [s.rsplit(":", 1)[0] for s in server["zookeeper.connect"].split("/")[0].split(",")]
     assert hosts == [NAMING.zookeeper_host(i) for i in range(len(hosts))]
+
+
+COMMITTED = sorted(p.parent.name for p in OUTPUT_ROOT.glob("*/params.yaml"))
+LOOPBACK_BOOTSTRAP = "127.0.0.1:9092,127.0.0.2:9092,127.0.0.3:9092"
+
+
+def loopback_cluster(target_name: str, workdir: Path) -> KafkaCluster:
+    target = committed_target(target_name)
+    ensemble = ZooKeeperEnsemble(3, target.config_dir, target.pinned.naming, UNUSED_RUNTIME, workdir)
+    return KafkaCluster(3, target.config_dir, target.pinned.naming, UNUSED_RUNTIME, workdir, ensemble)
+
+
+def test_every_committed_target_is_covered() -> None:
+    assert {"durability", "high-availability", "throughput", "low-latency"} <= set(COMMITTED)
+
+
+@pytest.mark.parametrize("name", ["producer.properties", "consumer.properties"])
+@pytest.mark.parametrize("target_name", COMMITTED)
+def test_java_client_configs_change_only_bootstrap_servers(target_name: str, name: str, tmp_path: Path) -> None:
+    cluster = loopback_cluster(target_name, tmp_path)
+    generated = cluster_file(target_name, name)
+    # The generated clients reach the cluster through the bootstrap Service.
+    assert to_dict(generated)["bootstrap.servers"] == f"{cluster.naming.bootstrap_host()}:9092"
+    rewrite = rewrite_client_properties(generated, services=cluster.services())
+    assert_only_allowed_changes(generated, rewrite, {"bootstrap.servers"})
+    assert rewrite.changed == {"bootstrap.servers"}
+    assert to_dict(rewrite.text)["bootstrap.servers"] == LOOPBACK_BOOTSTRAP
+
+
+@pytest.mark.parametrize("name", ["producer.json", "consumer.json"])
+@pytest.mark.parametrize("target_name", COMMITTED)
+def test_librdkafka_configs_change_only_bootstrap_servers(target_name: str, name: str, tmp_path: Path) -> None:
+    cluster = loopback_cluster(target_name, tmp_path)
+    generated = json.loads(cluster_file(target_name, name))
+    assert generated["bootstrap.servers"] == f"{cluster.naming.bootstrap_host()}:9092"
+    rewrite = rewrite_client_json(cluster_file(target_name, name), services=cluster.services())
+    assert rewrite.changed == {"bootstrap.servers"}
+    kept = {k: v for k, v in rewrite.config.items() if k != "bootstrap.servers"}
+    assert kept == {k: v for k, v in generated.items() if k != "bootstrap.servers"}
+    # Same JSON types too: librdkafka reads true and "true" alike, but the file must reach it unchanged.
+    assert {k: type(v) for k, v in kept.items()} == {k: type(generated[k]) for k in kept}
+    assert rewrite.config["bootstrap.servers"] == LOOPBACK_BOOTSTRAP
+
+
+def cluster_file(target_name: str, name: str) -> str:
+    return committed_target(target_name).file(name).read_text(encoding="utf-8")
+
+
+def test_client_rewrite_refuses_unknown_hosts() -> None:
+    services = {"kafka-bootstrap.ns.svc.example": ["127.0.0.1", "127.0.0.2"]}
+    with pytest.raises(ValueError, match="typo"):
+        rewrite_client_properties("bootstrap.servers=typo.ns.svc.example:9092\n", services=services)
+    done = rewrite_client_json('{"bootstrap.servers": "kafka-bootstrap.ns.svc.example:9093"}', services=services)
+    assert done.config == {"bootstrap.servers": "127.0.0.1:9093,127.0.0.2:9093"}
 
 
 NAMES = Naming(name="k", namespace="ns", cluster_domain="example")

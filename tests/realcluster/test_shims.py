@@ -40,9 +40,7 @@ def kafka_env(home: Path, namespace: str) -> dict[str, str]:
 
 
 def test_kafka_shim_changes_only_the_advertised_host(fake_java: str, tmp_path: Path) -> None:
-    home = write_kafka_home(
-        tmp_path / "home", fake_java, tmp_path / "lib", NAMING.broker_host(1), "127.0.0.2"
-    )
+    home = write_kafka_home(tmp_path / "home", fake_java, tmp_path / "lib", NAMING.broker_host(1), "127.0.0.2")
     done = run_script("start-kafka.sh", kafka_env(home, NAMING.namespace))
     assert done.returncode == 0, done.stderr
     java_args = done.stdout.splitlines()
@@ -59,9 +57,7 @@ def test_kafka_shim_changes_only_the_advertised_host(fake_java: str, tmp_path: P
 
 
 def test_kafka_shim_refuses_an_advertised_name_no_service_has(fake_java: str, tmp_path: Path) -> None:
-    home = write_kafka_home(
-        tmp_path / "home", fake_java, tmp_path / "lib", NAMING.broker_host(1), "127.0.0.2"
-    )
+    home = write_kafka_home(tmp_path / "home", fake_java, tmp_path / "lib", NAMING.broker_host(1), "127.0.0.2")
     done = run_script("start-kafka.sh", kafka_env(home, "other-namespace"))
     assert done.returncode == 64
     assert "advertised.listeners must name" in done.stderr

@@ -75,9 +75,7 @@ def test_stops_serving_past_a_majority(
     assert run_script(probe, ["live", str(zookeeper.client_port)]).returncode == 0
     assert run_script(probe, ["ready", str(zookeeper.client_port)]).returncode != 0
 
-    result = try_read(
-        runtime, zookeeper.connect_string(survivors), "/before", timeout=CLIENT_FAILS_WITHIN_S + 20
-    )
+    result = try_read(runtime, zookeeper.connect_string(survivors), "/before", timeout=CLIENT_FAILS_WITHIN_S + 20)
     assert result.returncode != 0, result.describe()
     assert result.seconds < CLIENT_FAILS_WITHIN_S, result.describe()
     assert "ConnectionLoss" in result.stdout + result.stderr, result.describe()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from collections.abc import Sequence
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .artifacts import LOG4J_CONFIG
+from .process import ServerProcess
 
 # Short-lived JVMs: the C1 compiler alone starts them faster on two busy cores.
 TOOL_JVM_OPTS = (
@@ -55,22 +57,20 @@ class JavaRuntime:
         except subprocess.TimeoutExpired as e:
             err = e.stderr.decode(errors="replace") if isinstance(e.stderr, bytes) else e.stderr or ""
             tail = "\n".join(err.splitlines()[-20:])
-            raise TimeoutError(
-                f"{main_class} {' '.join(args)}: not done after {timeout:.0f} s\n{tail}"
-            ) from e
+            raise TimeoutError(f"{main_class} {' '.join(args)}: not done after {timeout:.0f} s\n{tail}") from e
         return ToolResult(command, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
-    def zookeeper_cli(
-        self, connect: str, command: Sequence[str], timeout: float = DEFAULT_TIMEOUT_S
-    ) -> ToolResult:
+    def start(self, main_class: str, args: Sequence[str], log: Path, stdin: Path | None = None) -> ServerProcess:
+        """A tool left running in the background (stdout and stderr to `log`); use it in a `with` block."""
+        command = (self.java, *TOOL_JVM_OPTS, "-cp", f"{self.lib}/*", main_class, *args)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+        return ServerProcess(main_class.rsplit(".", 1)[-1], command, env, log, log.parent, stdin)
+
+    def zookeeper_cli(self, connect: str, command: Sequence[str], timeout: float = DEFAULT_TIMEOUT_S) -> ToolResult:
         """One command of ZooKeeper's own CLI (zkCli.sh), e.g. ("create", "/x", "y")."""
         return self.run("org.apache.zookeeper.ZooKeeperMain", ["-server", connect, *command], timeout=timeout)
 
 
-def run_script(
-    script: Path, args: Sequence[str] = (), timeout: float = 20.0
-) -> subprocess.CompletedProcess[str]:
+def run_script(script: Path, args: Sequence[str] = (), timeout: float = 20.0) -> subprocess.CompletedProcess[str]:
     """A generated shell script (e.g. a probe) as the kubelet would run it, bounded in time."""
-    return subprocess.run(
-        ["bash", str(script), *args], capture_output=True, text=True, timeout=timeout, check=False
-    )
+    return subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=timeout, check=False)
