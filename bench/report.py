@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 GOAL_A = 1.0  # (a) render <= 1.0x one Helm render of the same objects
@@ -16,8 +15,11 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f} ms"
 
 
-def verdict(ok: bool) -> str:
-    return "**met**" if ok else "**not met**"
+def verdict(ok: bool, ok_by_cpu: bool | None = None) -> str:
+    """Judged on median wall time, as the goals are written; said so when CPU time disagrees."""
+    if ok_by_cpu is None or ok_by_cpu == ok:
+        return "**met**" if ok else "**not met**"
+    return "**met** by wall time only" if ok else "**not met** by wall time (met by CPU time)"
 
 
 def write_report(info: dict[str, Any], now: dict[str, Any], before: dict[str, Any] | None) -> str:
@@ -42,7 +44,7 @@ def write_report(info: dict[str, Any], now: dict[str, Any], before: dict[str, An
         "# Benchmarks",
         "",
         "Written by `make bench` (bench/run.py, bench/report.py); do not edit by hand, run it again.",
-        f"Run of {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {info['duration']}.",
+        f"Run finished {info.get('date', '?')}, took {info['duration']}.",
         "",
         "Every number is the median of "
         f"{info['runs']} runs of a whole process, started the way a user starts it (the "
@@ -68,21 +70,21 @@ def write_report(info: dict[str, Any], now: dict[str, Any], before: dict[str, An
         "| --- | --- | --- | --- | --- | --- | --- |",
         f"| (a) | `render high-availability`, full validation, whole process ({objects} objects) | "
         f"{ms(render.wall)} | {ms(helm.wall)} | {ratio_a:.2f}x (CPU {cpu_a:.2f}x) | <= {GOAL_A}x | "
-        f"{verdict(ratio_a <= GOAL_A)} |",
+        f"{verdict(ratio_a <= GOAL_A, cpu_a <= GOAL_A)} |",
         f"| (b) | `check` over {targets} targets in one process | {ms(b.wall)} | "
         f"{targets} renders, one process each: {ms(helm_b.wall)} | {ratio_b:.2f}x (CPU {cpu_b:.2f}x) | "
         f"<= {GOAL_B}x | "
-        f"{verdict(ratio_b <= GOAL_B)} |",
+        f"{verdict(ratio_b <= GOAL_B, cpu_b <= GOAL_B)} |",
         f"| (c) | one target with 3 / 30 / 300 brokers | {ms(small.wall)} / {ms(c['ours-30'].wall)} / "
         f"{ms(large.wall)} | {ms(c['helm-3'].wall)} / {ms(c['helm-30'].wall)} / {ms(c['helm-300'].wall)} | "
         f"300:3 = {ratio_c:.2f}x (CPU {cpu_c:.2f}x; Helm {c['helm-300'].wall / c['helm-3'].wall:.2f}x) | "
         f"<= {GOAL_C}x | "
-        f"{verdict(ratio_c <= GOAL_C)} |",
+        f"{verdict(ratio_c <= GOAL_C, cpu_c <= GOAL_C)} |",
         f"| (d) | strict Kubernetes validation, {d['resources']} resources x {d['versions']} Kubernetes "
         f"versions, one process | {rate:,.0f} resources/s ({rate * d['versions']:,.0f} validations/s; "
         f"by CPU time {rate_cpu:,.0f}/s; first pass, building validators: {rate_cold:,.0f}/s) | - | | "
         f">= {GOAL_D}/s | "
-        f"{verdict(rate >= GOAL_D)} |",
+        f"{verdict(rate >= GOAL_D, rate_cpu >= GOAL_D)} |",
         f"| (e) | peak memory of (a) / of the 300-broker render | {render.peak_mib:.0f} MiB / "
         f"{large.peak_mib:.0f} MiB | {helm.peak_mib:.0f} MiB / {c['helm-300'].peak_mib:.0f} MiB | | "
         f"<= {GOAL_E} MiB | {verdict(peak <= GOAL_E)} |",
@@ -119,7 +121,7 @@ def write_report(info: dict[str, Any], now: dict[str, Any], before: dict[str, An
     if before is not None:
         lines += _before_after(before, now)
     lines += _profiles(now, before)
-    lines += _goals(now, ratio_a, ratio_b, ratio_c, rate, peak)
+    lines += _goals(now, (ratio_a, cpu_a), (ratio_b, cpu_b), (ratio_c, cpu_c), (rate, rate_cpu), peak)
     lines += _notes(now)
     return "\n".join(lines) + "\n"
 
@@ -249,9 +251,10 @@ def _profiles(now: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
         "broker count): generator/serialize.py writes the canonical block layout directly and asks "
         "PyYAML only how to write a scalar that is not a plain word (cached per value); any document it "
         "cannot promise byte for byte (non-string keys, shared objects PyYAML would alias, `|+` blocks, "
-        "other types) falls back to PyYAML. The fast path was checked byte for byte against PyYAML on "
-        "every rendered file and on 100,000 random documents, and `check` finds every committed target "
-        "up to date.",
+        "other types) falls back to PyYAML. Checked byte for byte against PyYAML: 38 targets (the ones "
+        "here, the committed ones, 3/30/300 brokers; 1,500 files) render identically with the fast "
+        "paths of 2-4 switched off, and so do about 60,000 random documents that took the fast path "
+        "(of 200,000 generated with awkward strings, numbers, nesting and literal blocks).",
         "4. **params.yaml** wrote each of its hundreds of values with a separate PyYAML dump; plain words, "
         "numbers, booleans and null now take the same shortcut (generator/paramsfile.py).",
         "5. **Templates** are compiled once per process: one Jinja Environment per templates folder "
@@ -271,17 +274,27 @@ def _profiles(now: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _goals(now: dict[str, Any], ratio_a: float, ratio_b: float, ratio_c: float, rate: float, peak: float) -> list[str]:
+def _goals(
+    now: dict[str, Any],
+    a_ratios: tuple[float, float],
+    b_ratios: tuple[float, float],
+    c_ratios: tuple[float, float],
+    rates: tuple[float, float],
+    peak: float,
+) -> list[str]:
+    """Each goal as (wall, CPU) ratios; the wall one is the goal's own measure."""
     a = now["a"]
     floor, helm = a["floor"].wall, a["helm"].wall
     lines = ["## Goals", ""]
+    (ratio_a, cpu_a), (ratio_b, cpu_b), (ratio_c, cpu_c), (rate, rate_cpu) = a_ratios, b_ratios, c_ratios, rates
     lines.append(
-        f"- (a) render <= {GOAL_A}x Helm: {verdict(ratio_a <= GOAL_A)} ({ratio_a:.2f}x). "
+        f"- (a) render <= {GOAL_A}x Helm: {verdict(ratio_a <= GOAL_A, cpu_a <= GOAL_A)} "
+        f"({ratio_a:.2f}x; CPU {cpu_a:.2f}x). "
         + (
             ""
             if ratio_a <= GOAL_A
             else f"Not reachable with this design in one process: starting Python and importing click, "
-            f"PyYAML, Jinja2 and jsonschema alone takes {ms(floor)} here, "
+            f"PyYAML, Jinja2 and jsonschema alone takes {ms(floor)} here ({ms(a['floor'].cpu)} CPU), "
             f"{floor / helm:.1f}x Helm's whole render ({ms(helm)}), before a single template is "
             "compiled or object validated (Helm validates nothing). What remains above that floor is "
             "listed under (a) above: compiling the templates, checking the parameters, validating "
@@ -293,7 +306,8 @@ def _goals(now: dict[str, Any], ratio_a: float, ratio_b: float, ratio_c: float, 
     per_target = (now["b"]["check"].cpu - a["render"].cpu) / (targets - 1)
     needed = (GOAL_B * now["b"]["helm"].cpu - a["render"].cpu) / (targets - 1)
     lines.append(
-        f"- (b) check <= {GOAL_B}x of as many Helm renders: {verdict(ratio_b <= GOAL_B)} ({ratio_b:.2f}x). "
+        f"- (b) check <= {GOAL_B}x of as many Helm renders: {verdict(ratio_b <= GOAL_B, cpu_b <= GOAL_B)} "
+        f"({ratio_b:.2f}x; CPU {cpu_b:.2f}x). "
         + (
             "The start-up cost is paid once for all targets."
             if ratio_b <= GOAL_B
@@ -308,8 +322,14 @@ def _goals(now: dict[str, Any], ratio_a: float, ratio_b: float, ratio_c: float, 
             "validator), not a hot spot."
         )
     )
-    lines.append(f"- (c) 300 brokers <= {GOAL_C}x 3 brokers: {verdict(ratio_c <= GOAL_C)} ({ratio_c:.2f}x).")
-    lines.append(f"- (d) >= {GOAL_D} resources/s: {verdict(rate >= GOAL_D)} ({rate:,.0f}/s).")
+    lines.append(
+        f"- (c) 300 brokers <= {GOAL_C}x 3 brokers: {verdict(ratio_c <= GOAL_C, cpu_c <= GOAL_C)} "
+        f"({ratio_c:.2f}x; CPU {cpu_c:.2f}x)."
+    )
+    lines.append(
+        f"- (d) >= {GOAL_D} resources/s: {verdict(rate >= GOAL_D, rate_cpu >= GOAL_D)} "
+        f"({rate:,.0f}/s; by CPU time {rate_cpu:,.0f}/s)."
+    )
     lines.append(f"- (e) <= {GOAL_E} MiB peak: {verdict(peak <= GOAL_E)} ({peak:.0f} MiB).")
     lines.append("")
     return lines
@@ -332,8 +352,9 @@ def _notes(now: dict[str, Any]) -> list[str]:
         "- (c) uses tests/bench/sites/scale.yaml with `--set kafka.replicas=N`; Helm renders the chart "
         "with the same replicas and namespace, and its objects equal ours for every N.",
         "- (d) validates the objects of the 300-broker target in one process with "
-        "`generator.validate.kubernetes_problems`, every object against each of the target's two "
-        "Kubernetes versions, median of 7 passes after a first pass that builds the validators.",
+        "`generator.validate`'s validation without its memo of objects seen before (each pass repeats "
+        "them), every object against each of the target's two Kubernetes versions, median of 7 passes "
+        "after a first pass that builds the validators.",
         "- kafka-profiles is started as `python LAUNCHER ARGS`, where the launcher is the console "
         "script's two lines with the measured tree first on sys.path (the same work as `kafka-profiles`, "
         "and the same for the before tree).",

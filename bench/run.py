@@ -12,6 +12,7 @@ usage: python bench/run.py [--runs N] [--before REV] [--doc PATH]
 from __future__ import annotations
 
 import argparse
+import datetime
 import importlib.metadata
 import json
 import os
@@ -518,6 +519,7 @@ def main() -> None:
                 if tool is not None:
                     before = bench_tool(tool, work, options.before_runs, helm=False)
         info["duration"] = f"{time.perf_counter() - started:.0f} s"
+        info["date"] = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"
         if options.results:
             options.results.write_bytes(pickle.dumps((info, now, before)))
     text = write_report(info, now, before)
