@@ -48,11 +48,7 @@ class FailureBudget:
             f"{self.broker_losses_keeping_writes} broker loss(es) keep {writes} accepted "
             f"(RF {self.replication_factor} - min.insync.replicas {self.min_insync_replicas}).",
             f"{self.broker_losses_keeping_acked_data} broker loss(es) keep every acknowledged write"
-            + (
-                " (unclean leader election can elect a replica that lacks them)."
-                if self.unclean_election
-                else "."
-            ),
+            + (" (unclean leader election can elect a replica that lacks them)." if self.unclean_election else "."),
             f"Loss of a whole zone ({self.zones} zones, {math.ceil(self.brokers / self.zones)} brokers in the "
             f"largest): writes {'continue' if self.zone_loss_keeps_writes else 'can stop'}, acknowledged data "
             f"{'kept' if self.zone_loss_keeps_acked_data else 'can be lost'}"

@@ -38,7 +38,9 @@ set_option = click.option(
     help="Override one parameter by dotted key, last of all: --set kafka.replicas=7",
 )
 strict_option = click.option(
-    "--strict", is_flag=True, help="Treat warnings (runbook trade-offs) as errors, for CI gates.",
+    "--strict",
+    is_flag=True,
+    help="Treat warnings (runbook trade-offs) as errors, for CI gates.",
 )
 out_option = click.option(
     "--out",
@@ -135,9 +137,7 @@ def check(targets: tuple[str, ...], out_root: Path, strict: bool) -> None:
     from generator.target import build, parse_render_command
     from generator.writer import compare, safe_target_dir
 
-    names = targets or tuple(
-        sorted(p.name for p in out_root.glob("*") if p.is_dir() and not p.name.startswith("."))
-    )
+    names = targets or tuple(sorted(p.name for p in out_root.glob("*") if p.is_dir() and not p.name.startswith(".")))
     if not names:
         raise GeneratorError(f"{out_root}: no targets to check; run make render-all first")
     stale = 0
@@ -195,8 +195,14 @@ def list_profiles() -> None:
 @site_option
 @set_option
 @strict_option
-@click.option("--format", "output_format", type=click.Choice(["text", "md", "json"]), default="text",
-              show_default=True, help="text for terminals, md for a pull-request comment, json for machines.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "md", "json"]),
+    default="text",
+    show_default=True,
+    help="text for terminals, md for a pull-request comment, json for machines.",
+)
 @user_errors
 def explain(profiles_spec: str, site: Path | None, sets: tuple[str, ...], strict: bool, output_format: str) -> None:
     """Every effective setting: value, layer, what it overrode, runbook IDs and trade-off; conflicts,

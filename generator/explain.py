@@ -51,9 +51,7 @@ def report(merged: Merged, target: str, command: str, warnings: list[Finding], p
         for c in merged.conflicts
     ]
     changed = [s for s in settings if s.source != "profiles/base.yaml"]
-    return Report(
-        target, command, layers, settings, conflicts, warnings, failure_budget(merged.params), changed
-    )
+    return Report(target, command, layers, settings, conflicts, warnings, failure_budget(merged.params), changed)
 
 
 def _layer_notes(layer: str, profiles_dir: Path) -> dict[str, Note]:
@@ -97,9 +95,7 @@ def as_text(r: Report) -> str:
         if s.reason:
             lines.append(f"{'':<{width}}    {s.reason}")
     lines += ["", "conflicts between chosen profiles:"] + [f"  {_conflict(c)}" for c in r.conflicts or [{}]]
-    lines += (
-        ["", "warnings:"] + [f"  {w.line()}" for w in r.warnings] + (["  none"] if not r.warnings else [])
-    )
+    lines += ["", "warnings:"] + [f"  {w.line()}" for w in r.warnings] + (["  none"] if not r.warnings else [])
     lines += ["", "failure budget:"] + [f"  {line}" for line in r.budget.lines()]
     return "\n".join(lines) + "\n"
 

@@ -75,9 +75,7 @@ def _statefulset(statefulset: dict[str, Any]) -> Iterator[str]:
     if not _subset(statefulset["spec"]["selector"]["matchLabels"], labels):
         yield "spec.selector does not match the pod template labels"
     for term in (
-        spec.get("affinity", {})
-        .get("podAntiAffinity", {})
-        .get("requiredDuringSchedulingIgnoredDuringExecution", [])
+        spec.get("affinity", {}).get("podAntiAffinity", {}).get("requiredDuringSchedulingIgnoredDuringExecution", [])
     ):
         if not _subset(term["labelSelector"]["matchLabels"], labels):
             yield (

@@ -81,9 +81,7 @@ def _schema_findings(merged: Merged) -> Iterator[Finding]:
             for name in extra:
                 child = f"{key}.{name}" if key else name
                 allowed = ", ".join(sorted(error.schema.get("properties", {})))
-                yield Finding(
-                    "error", child, f"unknown parameter; known here: {allowed}", merged.source_of(child)
-                )
+                yield Finding("error", child, f"unknown parameter; known here: {allowed}", merged.source_of(child))
             continue
         assert isinstance(error, jsonschema.ValidationError)
         yield Finding("error", key or "(top level)", message, merged.source_of(key))
@@ -221,9 +219,7 @@ def min_isr_fits_replication(m: Merged) -> list[Finding]:
                 )
             )
         elif isr == rf and _production(m):
-            found.append(
-                _warn(m, key, f"equals {rf_key}={rf}: losing any one replica stops acks=all writes", "R25")
-            )
+            found.append(_warn(m, key, f"equals {rf_key}={rf}: losing any one replica stops acks=all writes", "R25"))
     return found
 
 
@@ -237,8 +233,7 @@ def idempotence_needs_acks_all(m: Merged) -> list[Finding]:
             _err(
                 m,
                 "clients.producer.acks",
-                f"{producer.get('acks')} with enable.idempotence=true; "
-                "allowed: all (or set enable.idempotence=false)",
+                f"{producer.get('acks')} with enable.idempotence=true; allowed: all (or set enable.idempotence=false)",
                 "R43",
             )
         )
@@ -379,9 +374,16 @@ def session_timeout_within_group_bounds(m: Merged) -> list[Finding]:
     low = _setting(config, "group.min.session.timeout.ms", 6000)
     high = _setting(config, "group.max.session.timeout.ms", 1800000)
     if isinstance(timeout, int) and not low <= timeout <= high:
-        return [_err(m, "clients.consumer.session.timeout.ms", f"{timeout} is outside the brokers' "
-                     f"group.min.session.timeout.ms..group.max.session.timeout.ms = {low}..{high}: every "
-                     "consumer would be refused when it joins its group", "R30")]
+        return [
+            _err(
+                m,
+                "clients.consumer.session.timeout.ms",
+                f"{timeout} is outside the brokers' "
+                f"group.min.session.timeout.ms..group.max.session.timeout.ms = {low}..{high}: every "
+                "consumer would be refused when it joins its group",
+                "R30",
+            )
+        ]
     return []
 
 
@@ -389,9 +391,17 @@ def heap_leaves_page_cache(m: Merged) -> list[Finding]:
     heap = _jvm_bytes(m.params["kafka"]["heap"]["size"])
     limit = _k8s_bytes(m.params["kafka"]["resources"]["limits"]["memory"])
     if heap < limit < 2 * heap:
-        return [_warn(m, "kafka.heap.size", f"{m.params['kafka']['heap']['size']} leaves less than the heap "
-                      "again for the page cache in kafka.resources.limits.memory: reads of recent data go to "
-                      "disk instead of memory", "R05", "R21")]
+        return [
+            _warn(
+                m,
+                "kafka.heap.size",
+                f"{m.params['kafka']['heap']['size']} leaves less than the heap "
+                "again for the page cache in kafka.resources.limits.memory: reads of recent data go to "
+                "disk instead of memory",
+                "R05",
+                "R21",
+            )
+        ]
     return []
 
 
@@ -400,10 +410,17 @@ def partitions_per_broker(m: Merged) -> list[Finding]:
     rf = max(_setting(m.params["kafka"]["config"], "default.replication.factor", 1), 1)
     per_broker = -(-workload["totalPartitions"] * int(rf) // brokers)
     if per_broker > workload["partitionsPerBrokerBudget"]:
-        return [_warn(m, "workload.totalPartitions", f"{workload['totalPartitions']} partitions x RF {rf} over "
-                      f"{brokers} brokers is {per_broker} replicas per broker, above the budget of "
-                      f"{workload['partitionsPerBrokerBudget']}: recovery and leader elections after a broker "
-                      "failure take longer", "R26")]
+        return [
+            _warn(
+                m,
+                "workload.totalPartitions",
+                f"{workload['totalPartitions']} partitions x RF {rf} over "
+                f"{brokers} brokers is {per_broker} replicas per broker, above the budget of "
+                f"{workload['partitionsPerBrokerBudget']}: recovery and leader elections after a broker "
+                "failure take longer",
+                "R26",
+            )
+        ]
     return []
 
 
@@ -413,9 +430,16 @@ def buffer_memory_fits_batches(m: Merged) -> list[Finding]:
     chosen = m.params["clients"]["producer"].get("buffer.memory")
     wanted = buffer_memory(m.params)
     if isinstance(chosen, int) and chosen < wanted:
-        return [_warn(m, "clients.producer.buffer.memory", f"{chosen} is below max(32 MiB, "
-                      f"partitionsPerProducer x batch.size) = {wanted}: send() blocks before batches fill, "
-                      "which costs the throughput the batch size was chosen for", "R38")]
+        return [
+            _warn(
+                m,
+                "clients.producer.buffer.memory",
+                f"{chosen} is below max(32 MiB, "
+                f"partitionsPerProducer x batch.size) = {wanted}: send() blocks before batches fill, "
+                "which costs the throughput the batch size was chosen for",
+                "R38",
+            )
+        ]
     return []
 
 
@@ -425,14 +449,29 @@ def zone_loss(m: Merged) -> list[Finding]:
     budget = failure_budget(m.params)
     if not _production(m) or (budget.zone_loss_keeps_writes and budget.zone_loss_keeps_acked_data):
         return []
-    lost = [what for what, kept in (("acks=all writes stop", budget.zone_loss_keeps_writes),
-                                    ("acknowledged writes can be lost", budget.zone_loss_keeps_acked_data))
-            if not kept]
-    why = ("min.insync.replicas is too low for the replicas a zone takes with it" if budget.rack_aware
-           else "kafka.rackAware is off, so one zone may hold several replicas of a partition")
-    return [_warn(m, "cluster.zones", f"losing one of {budget.zones} zone(s) with replication factor "
-                  f"{budget.replication_factor} and {budget.brokers} brokers: {' and '.join(lost)} ({why})",
-                  "R22", "R28")]
+    lost = [
+        what
+        for what, kept in (
+            ("acks=all writes stop", budget.zone_loss_keeps_writes),
+            ("acknowledged writes can be lost", budget.zone_loss_keeps_acked_data),
+        )
+        if not kept
+    ]
+    why = (
+        "min.insync.replicas is too low for the replicas a zone takes with it"
+        if budget.rack_aware
+        else "kafka.rackAware is off, so one zone may hold several replicas of a partition"
+    )
+    return [
+        _warn(
+            m,
+            "cluster.zones",
+            f"losing one of {budget.zones} zone(s) with replication factor "
+            f"{budget.replication_factor} and {budget.brokers} brokers: {' and '.join(lost)} ({why})",
+            "R22",
+            "R28",
+        )
+    ]
 
 
 def broker_sets_fit(m: Merged) -> list[Finding]:
@@ -444,16 +483,37 @@ def broker_sets_fit(m: Merged) -> list[Finding]:
         return []
     labels = [zone_label(zone) for zone in zones]
     if "" in labels or len(set(labels)) != len(labels):
-        return [_err(m, "cluster.zones", f"{zones} do not give distinct object names ({labels}); allowed: zone "
-                     "names that differ in letters or digits", "R22")]
+        return [
+            _err(
+                m,
+                "cluster.zones",
+                f"{zones} do not give distinct object names ({labels}); allowed: zone "
+                "names that differ in letters or digits",
+                "R22",
+            )
+        ]
     sets = broker_sets(f"{m.params['cluster']['name']}-broker", kafka["replicas"], zones)
     longest = max(sets, key=lambda s: len(s["name"]))["name"]
     if len(longest) > 52:
-        return [_err(m, "cluster.zones", f"StatefulSet name {longest!r} is {len(longest)} characters; allowed: "
-                     "52 (Kubernetes adds a revision hash to it); shorten cluster.name or the zone names", "R22")]
+        return [
+            _err(
+                m,
+                "cluster.zones",
+                f"StatefulSet name {longest!r} is {len(longest)} characters; allowed: "
+                "52 (Kubernetes adds a revision hash to it); shorten cluster.name or the zone names",
+                "R22",
+            )
+        ]
     if max(s["replicas"] for s in sets) > BROKER_ID_STRIDE:
-        return [_err(m, "kafka.replicas", f"{kafka['replicas']} brokers over {len(zones)} zones exceed "
-                     f"{BROKER_ID_STRIDE} per zone, the broker id range of a zone", "R22")]
+        return [
+            _err(
+                m,
+                "kafka.replicas",
+                f"{kafka['replicas']} brokers over {len(zones)} zones exceed "
+                f"{BROKER_ID_STRIDE} per zone, the broker id range of a zone",
+                "R22",
+            )
+        ]
     return []
 
 

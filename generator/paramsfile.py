@@ -62,8 +62,5 @@ def scalar(value: Any) -> str:
     plain = plain_scalar(value)
     if plain is not None:
         return plain  # most values: PyYAML's exact text without running its emitter
-    text = yaml.dump(
-        [value], Dumper=_OneLineDumper, default_flow_style=True, width=1 << 62, allow_unicode=True
-    ).strip()
+    text = yaml.dump([value], Dumper=_OneLineDumper, default_flow_style=True, width=1 << 62, allow_unicode=True).strip()
     return text[1:-1]
-

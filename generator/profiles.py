@@ -94,9 +94,7 @@ def resolve_names(spec: str, known: Mapping[str, ProfileInfo]) -> tuple[str, ...
     for raw in spec.split(","):
         word = raw.strip()
         if word not in lookup:
-            choices = ", ".join(
-                f"{i.name} ({', '.join(i.aliases)})" if i.aliases else i.name for i in known.values()
-            )
+            choices = ", ".join(f"{i.name} ({', '.join(i.aliases)})" if i.aliases else i.name for i in known.values())
             shown = repr(word) if word else "an empty name"
             raise ProfileError(f"unknown profile {shown} in PROFILE={spec!r}; known: {choices}")
         if lookup[word] in names:

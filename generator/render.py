@@ -109,9 +109,7 @@ def _parse_manifest(text: str, name: str) -> dict[str, Any]:
     except yaml.YAMLError:
         documents = _parse_slowly(text, name)
     if len(documents) != 1 or not isinstance(documents[0], dict):
-        raise TemplateError(
-            f"templates/{name}: must render exactly one Kubernetes object, got {len(documents)}"
-        )
+        raise TemplateError(f"templates/{name}: must render exactly one Kubernetes object, got {len(documents)}")
     manifest: dict[str, Any] = documents[0]
     return manifest
 

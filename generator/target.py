@@ -144,8 +144,17 @@ def parse_render_command(header_line: str) -> Request | None:
 # is not printable) is written in bash's $'...' form with escapes; every other word as shlex.quote
 # writes it. shell_split reads back exactly these forms and refuses anything else.
 
-_ESCAPES = {"\\": "\\\\", "'": "\\'", "\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n",
-            "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+_ESCAPES = {
+    "\\": "\\\\",
+    "'": "\\'",
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
 _UNESCAPES = {escape[1]: char for char, escape in _ESCAPES.items()}
 _ANSI_ESCAPE = re.compile(r"\\(?:([\\'abfnrtv])|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8}))")
 _WORD_PART = re.compile(r"\$'((?:[^'\\]|\\.)*)'|'([^']*)'|\"([^\"\\$`]*)\"|([^\s'\"\\$`]+)")

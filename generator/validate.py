@@ -120,9 +120,7 @@ def _registry(version: str) -> Any:
 
 
 def _schema_folder(version: str) -> Any:
-    return resources.files("kubernetes_validate").joinpath(
-        "kubernetes-json-schema", f"v{version}.0-local-strict"
-    )
+    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
 
 
 def config_problems(text: str, component: str, lines: dict[str, str]) -> list[str]:

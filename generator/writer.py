@@ -185,6 +185,4 @@ def _exchange(first: Path, second: Path) -> bool:
 def _existing_files(target_dir: Path) -> dict[str, Path]:
     if not target_dir.is_dir():
         return {}
-    return {
-        str(path.relative_to(target_dir)): path for path in sorted(target_dir.rglob("*")) if path.is_file()
-    }
+    return {str(path.relative_to(target_dir)): path for path in sorted(target_dir.rglob("*")) if path.is_file()}

@@ -184,7 +184,5 @@ def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise ProfileError(
-            f"{source}: expected a mapping of parameters at the top, got {type(data).__name__}"
-        )
+        raise ProfileError(f"{source}: expected a mapping of parameters at the top, got {type(data).__name__}")
     return data

@@ -37,14 +37,18 @@ def test_combined_profiles_go_to_a_plus_joined_folder(run: Run, tmp_path: Path) 
     ("args", "message"),
     [
         (("render", "nope"), "error: unknown profile 'nope' in PROFILE='nope'; known: "),
-        (("render", "ha", "--set", "kafka.replicas=0"), "error: kafka.replicas: must be >= 1, got 0 (set by --set kafka.replicas=0)"),
+        (
+            ("render", "ha", "--set", "kafka.replicas=0"),
+            "error: kafka.replicas: must be >= 1, got 0 (set by --set kafka.replicas=0)",
+        ),
         (("render", "ha", "--set", "oops"), "error: --set oops: expected KEY=VALUE, for example kafka.replicas=5"),
         (("render", "ha", "-f", "missing.yaml"), "error: missing.yaml: file not found"),
         (("explain", "ha", "--set", "zookeeper.replicas=4"), "error: zookeeper.replicas: must be odd and >= 3"),
     ],
 )
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(run: Run, tmp_path: Path, args: tuple[str, ...],
-                                                            message: str) -> None:
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(
+    run: Run, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     out = tmp_path / "out"
     result = run(*args, *(["--out", str(out)] if args[0] == "render" else []))
     assert result.exit_code == 2
@@ -109,8 +113,14 @@ def test_help_works_for_every_command(run: Run, command: list[str]) -> None:
 
 
 def test_python_dash_m_and_console_script_agree() -> None:
-    module = subprocess.run([sys.executable, "-m", "generator", "profiles"], capture_output=True, text=True,
-                            cwd=REPO, check=True)
-    script = subprocess.run([str(Path(sys.executable).parent / "kafka-profiles"), "profiles"],
-                            capture_output=True, text=True, cwd=REPO, check=True)
+    module = subprocess.run(
+        [sys.executable, "-m", "generator", "profiles"], capture_output=True, text=True, cwd=REPO, check=True
+    )
+    script = subprocess.run(
+        [str(Path(sys.executable).parent / "kafka-profiles"), "profiles"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
     assert module.stdout == script.stdout and "durability" in module.stdout

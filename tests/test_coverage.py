@@ -35,9 +35,7 @@ def test_ids_match_the_runbook_when_it_is_beside_the_checkout() -> None:
     runbook = SHARED / "runbook.md"
     if not runbook.is_file():
         pytest.skip("../shared/runbook.md not found beside the checkout: ID list not cross-checked")
-    assert sorted(set(re.findall(r"\*\*([RC]\d{2})\*\*", runbook.read_text(encoding="utf-8")))) == sorted(
-        ALL_IDS
-    )
+    assert sorted(set(re.findall(r"\*\*([RC]\d{2})\*\*", runbook.read_text(encoding="utf-8")))) == sorted(ALL_IDS)
 
 
 def test_pending_ids_are_exactly_the_known_list() -> None:

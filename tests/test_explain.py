@@ -19,11 +19,7 @@ def test_c01_shows_in_either_order(run: Run) -> None:
         line = next(
             ln for ln in result.stdout.splitlines() if ln.strip().startswith("kafka.config.min.insync.replicas:")
         )
-        assert (
-            f"profiles/{loser}.yaml) vs" in line
-            and f"profiles/{winner}.yaml wins" in line
-            and "(C01)" in line
-        )
+        assert f"profiles/{loser}.yaml) vs" in line and f"profiles/{winner}.yaml wins" in line and "(C01)" in line
 
 
 def test_text_names_value_layer_overrides_ids_and_reason(run: Run) -> None:
@@ -52,10 +48,7 @@ def test_text_names_value_layer_overrides_ids_and_reason(run: Run) -> None:
 def test_markdown_is_what_the_target_readme_holds(run: Run) -> None:
     result = run("explain", "durability", "--format", "md")
     assert result.stdout.startswith("# Target `durability`")
-    assert (
-        "## Failure budget" in result.stdout
-        and "| `kafka.config.min.insync.replicas` | `2` |" in result.stdout
-    )
+    assert "## Failure budget" in result.stdout and "| `kafka.config.min.insync.replicas` | `2` |" in result.stdout
 
 
 def test_json_for_machines(run: Run) -> None:

@@ -23,8 +23,9 @@ def explain_difference(expected: dict[str, str], actual: dict[str, str]) -> str:
     lines += [f"EXTRA in output/: {p}" for p in sorted(set(expected) - set(actual))]
     for path in sorted(set(expected) & set(actual)):
         if expected[path] != actual[path]:
-            diff = difflib.unified_diff(expected[path].splitlines(), actual[path].splitlines(),
-                                        f"output/{path}", f"fresh/{path}", lineterm="")
+            diff = difflib.unified_diff(
+                expected[path].splitlines(), actual[path].splitlines(), f"output/{path}", f"fresh/{path}", lineterm=""
+            )
             lines += [f"DIFFER: {path}", *list(diff)[:40]]
     return "\n".join([*lines, "run: make render-all && git diff output/"])
 
@@ -46,7 +47,11 @@ def test_renders_are_byte_identical_under_different_hash_seeds(tmp_path: Path) -
     for seed in ("0", "12345"):
         out = tmp_path / seed
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "generator", "render", "ha,throughput", "--out", str(out)],
-                       env=env, check=True, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "generator", "render", "ha,throughput", "--out", str(out)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         trees.append(tree(out))
     assert trees[0] == trees[1]

@@ -26,9 +26,7 @@ def broken(path: str, change: Callable[[dict[str, Any]], None]) -> dict[str, dic
 
 def test_rendered_targets_keep_every_invariant() -> None:
     for spec in ("durability", "high-availability", "ha,throughput", "low-latency", "development"):
-        manifests = {
-            p: yaml.safe_load(t) for p, t in build(Request(spec)).files.items() if p.startswith("kubernetes/")
-        }
+        manifests = {p: yaml.safe_load(t) for p, t in build(Request(spec)).files.items() if p.startswith("kubernetes/")}
         assert check_manifests(manifests) == [], spec
 
 
@@ -71,8 +69,7 @@ def test_broker_pdb_rule_from_parameters_reaches_the_user() -> None:
     with pytest.raises(ValidationFailed) as caught:
         build(Request("durability", sets=("kafka.pdb.maxUnavailable=2",)))
     assert caught.value.problems[0].startswith(
-        "kubernetes/kafka/pdb.yaml: PodDisruptionBudget/kafka-broker: "
-        "maxUnavailable 2 exceeds replication factor 3"
+        "kubernetes/kafka/pdb.yaml: PodDisruptionBudget/kafka-broker: maxUnavailable 2 exceeds replication factor 3"
     )
 
 

@@ -106,25 +106,20 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
         ),
     ],
 )
-def test_rule_violations_are_one_line_naming_key_layer_and_allowed(
-    sets: tuple[str, ...], message: str
-) -> None:
+def test_rule_violations_are_one_line_naming_key_layer_and_allowed(sets: tuple[str, ...], message: str) -> None:
     assert message in errors("durability", *sets)
 
 
 def test_catalog_checks_kafka_keys_and_types() -> None:
     found = errors("durability", "kafka.config.log.retention.hourz=1", "kafka.config.num.io.threads=many")
-    assert any(line.startswith("error: kafka.config.log.retention.hourz: unknown key") for line in found), (
-        found
-    )
+    assert any(line.startswith("error: kafka.config.log.retention.hourz: unknown key") for line in found), found
     assert any(line.startswith("error: kafka.config.num.io.threads: expected int") for line in found), found
 
 
 def test_java_client_key_without_librdkafka_mapping_is_refused() -> None:
     found = errors("durability", "clients.producer.partitioner.class=x.Y")
     assert any(
-        line.startswith("error: clients.producer.partitioner.class: has no reviewed librdkafka")
-        for line in found
+        line.startswith("error: clients.producer.partitioner.class: has no reviewed librdkafka") for line in found
     ), found
 
 
@@ -164,26 +159,36 @@ def test_site_file_errors_name_the_site_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("sets", "message"),
     [
-        (("clients.consumer.session.timeout.ms=5000",),
-         "error: clients.consumer.session.timeout.ms: 5000 is outside the brokers' group.min.session.timeout.ms.."
-         "group.max.session.timeout.ms = 6000..1800000: every consumer would be refused when it joins its group "
-         "(set by --set clients.consumer.session.timeout.ms=5000) [R30]"),
-        (("kafka.heap.size=5G",),
-         "warning: kafka.heap.size: 5G leaves less than the heap again for the page cache in "
-         "kafka.resources.limits.memory: reads of recent data go to disk instead of memory (set by --set "
-         "kafka.heap.size=5G) [R05, R21]"),
-        (("workload.totalPartitions=10000",),
-         "warning: workload.totalPartitions: 10000 partitions x RF 3 over 5 brokers is 6000 replicas per broker, "
-         "above the budget of 4000: recovery and leader elections after a broker failure take longer (set by "
-         "--set workload.totalPartitions=10000) [R26]"),
-        (("clients.producer.buffer.memory=1048576",),
-         "warning: clients.producer.buffer.memory: 1048576 is below max(32 MiB, partitionsPerProducer x "
-         "batch.size) = 33554432: send() blocks before batches fill, which costs the throughput the batch size "
-         "was chosen for (set by --set clients.producer.buffer.memory=1048576) [R38]"),
-        (("kafka.rackAware=false",),
-         "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: acks=all "
-         "writes stop and acknowledged writes can be lost (kafka.rackAware is off, so one zone may hold several "
-         "replicas of a partition) (set by profiles/base.yaml) [R22, R28]"),
+        (
+            ("clients.consumer.session.timeout.ms=5000",),
+            "error: clients.consumer.session.timeout.ms: 5000 is outside the brokers' group.min.session.timeout.ms.."
+            "group.max.session.timeout.ms = 6000..1800000: every consumer would be refused when it joins its group "
+            "(set by --set clients.consumer.session.timeout.ms=5000) [R30]",
+        ),
+        (
+            ("kafka.heap.size=5G",),
+            "warning: kafka.heap.size: 5G leaves less than the heap again for the page cache in "
+            "kafka.resources.limits.memory: reads of recent data go to disk instead of memory (set by --set "
+            "kafka.heap.size=5G) [R05, R21]",
+        ),
+        (
+            ("workload.totalPartitions=10000",),
+            "warning: workload.totalPartitions: 10000 partitions x RF 3 over 5 brokers is 6000 replicas per broker, "
+            "above the budget of 4000: recovery and leader elections after a broker failure take longer (set by "
+            "--set workload.totalPartitions=10000) [R26]",
+        ),
+        (
+            ("clients.producer.buffer.memory=1048576",),
+            "warning: clients.producer.buffer.memory: 1048576 is below max(32 MiB, partitionsPerProducer x "
+            "batch.size) = 33554432: send() blocks before batches fill, which costs the throughput the batch size "
+            "was chosen for (set by --set clients.producer.buffer.memory=1048576) [R38]",
+        ),
+        (
+            ("kafka.rackAware=false",),
+            "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: acks=all "
+            "writes stop and acknowledged writes can be lost (kafka.rackAware is off, so one zone may hold several "
+            "replicas of a partition) (set by profiles/base.yaml) [R22, R28]",
+        ),
     ],
 )
 def test_trade_off_findings_name_the_id_and_the_cost(sets: tuple[str, ...], message: str) -> None:
@@ -195,26 +200,36 @@ def test_zone_loss_warning_disappears_when_each_zone_holds_at_most_one_replica()
     """R22: rack-aware (the default) or one broker per zone: a zone holds one replica, which RF 3 /
     minISR 2 survives; high availability (minISR 1) still warns that a zone can take acknowledged data."""
     assert not any("cluster.zones" in line for line in findings("durability"))
-    assert not any("cluster.zones" in line for line in findings("durability", "kafka.rackAware=false",
-                                                                  "cluster.zones=[a, b, c, d, e]"))
-    assert ("warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: "
-            "acknowledged writes can be lost (min.insync.replicas is too low for the replicas a zone takes with "
-            "it) (set by profiles/base.yaml) [R22, R28]") in findings("high-availability")
+    assert not any(
+        "cluster.zones" in line
+        for line in findings("durability", "kafka.rackAware=false", "cluster.zones=[a, b, c, d, e]")
+    )
+    assert (
+        "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: "
+        "acknowledged writes can be lost (min.insync.replicas is too low for the replicas a zone takes with "
+        "it) (set by profiles/base.yaml) [R22, R28]"
+    ) in findings("high-availability")
 
 
 @pytest.mark.parametrize(
     ("sets", "message"),
     [
-        (("cluster.zones=[zone.a, zone-a]",),
-         "error: cluster.zones: ['zone.a', 'zone-a'] do not give distinct object names (['zone-a', 'zone-a']); "
-         "allowed: zone names that differ in letters or digits (set by --set cluster.zones=[zone.a, zone-a]) [R22]"),
-        (("cluster.zones=[" + "z" * 40 + "]", "kafka.replicas=3"),
-         "error: cluster.zones: StatefulSet name 'kafka-broker-" + "z" * 40 + "' is 53 characters; allowed: 52 "
-         "(Kubernetes adds a revision hash to it); shorten cluster.name or the zone names (set by --set "
-         "cluster.zones=[" + "z" * 40 + "]) [R22]"),
-        (("kafka.replicas=303",),
-         "error: kafka.replicas: 303 brokers over 3 zones exceed 100 per zone, the broker id range of a zone "
-         "(set by --set kafka.replicas=303) [R22]"),
+        (
+            ("cluster.zones=[zone.a, zone-a]",),
+            "error: cluster.zones: ['zone.a', 'zone-a'] do not give distinct object names (['zone-a', 'zone-a']); "
+            "allowed: zone names that differ in letters or digits (set by --set cluster.zones=[zone.a, zone-a]) [R22]",
+        ),
+        (
+            ("cluster.zones=[" + "z" * 40 + "]", "kafka.replicas=3"),
+            "error: cluster.zones: StatefulSet name 'kafka-broker-" + "z" * 40 + "' is 53 characters; allowed: 52 "
+            "(Kubernetes adds a revision hash to it); shorten cluster.name or the zone names (set by --set "
+            "cluster.zones=[" + "z" * 40 + "]) [R22]",
+        ),
+        (
+            ("kafka.replicas=303",),
+            "error: kafka.replicas: 303 brokers over 3 zones exceed 100 per zone, the broker id range of a zone "
+            "(set by --set kafka.replicas=303) [R22]",
+        ),
     ],
 )
 def test_rack_aware_broker_sets_must_fit(sets: tuple[str, ...], message: str) -> None:

@@ -66,8 +66,13 @@ def test_a_config_change_changes_the_pod_checksum(sources: Sources) -> None:
 
 
 def test_one_service_per_broker_selects_exactly_its_pod(ha: Build) -> None:
-    pods = ["kafka-broker-zone-a-0", "kafka-broker-zone-a-1", "kafka-broker-zone-b-100",
-            "kafka-broker-zone-b-101", "kafka-broker-zone-c-200"]
+    pods = [
+        "kafka-broker-zone-a-0",
+        "kafka-broker-zone-a-1",
+        "kafka-broker-zone-b-100",
+        "kafka-broker-zone-b-101",
+        "kafka-broker-zone-c-200",
+    ]
     services = sorted(p for p in ha.files if p.startswith("kubernetes/kafka/service-kafka-broker-"))
     assert services == [f"kubernetes/kafka/service-{pod}.yaml" for pod in pods]
     for pod, path in zip(pods, services, strict=True):
@@ -78,8 +83,10 @@ def test_one_service_per_broker_selects_exactly_its_pod(ha: Build) -> None:
 
 
 def test_rack_aware_brokers_run_one_statefulset_per_zone(ha: Build) -> None:
-    sets = {zone: manifest(ha, f"kubernetes/kafka/statefulset-kafka-broker-{zone}.yaml")["spec"]
-            for zone in ("zone-a", "zone-b", "zone-c")}
+    sets = {
+        zone: manifest(ha, f"kubernetes/kafka/statefulset-kafka-broker-{zone}.yaml")["spec"]
+        for zone in ("zone-a", "zone-b", "zone-c")
+    }
     assert [s["replicas"] for s in sets.values()] == [2, 2, 1]
     assert [s.get("ordinals", {}).get("start") for s in sets.values()] == [0, 100, 200]
     for zone, spec in sets.items():
@@ -125,7 +132,9 @@ def test_pdbs_keep_zookeeper_quorum_and_drain_one_broker(ha: Build) -> None:
     assert zk["apiVersion"] == "policy/v1" and zk["spec"]["minAvailable"] == 3
     assert kafka["spec"]["maxUnavailable"] == 1
     statefulset = manifest(ha, "kubernetes/zookeeper/statefulset.yaml")
-    assert zk["spec"]["selector"]["matchLabels"].items() <= statefulset["spec"]["template"]["metadata"]["labels"].items()
+    assert (
+        zk["spec"]["selector"]["matchLabels"].items() <= statefulset["spec"]["template"]["metadata"]["labels"].items()
+    )
 
 
 def test_pods_are_hardened_and_spread(ha: Build) -> None:
@@ -146,13 +155,21 @@ def test_pods_are_hardened_and_spread(ha: Build) -> None:
 
 
 def test_jvm_flags_follow_the_runbook(ha: Build) -> None:
-    env = {e["name"]: e.get("value") for e in manifest(ha, "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")
-           ["spec"]["template"]["spec"]["containers"][0]["env"]}
+    env = {
+        e["name"]: e.get("value")
+        for e in manifest(ha, "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["template"]["spec"][
+            "containers"
+        ][0]["env"]
+    }
     assert env["KAFKA_HEAP_OPTS"] == "-Xms2G -Xmx2G"
     assert "-XX:+UseG1GC" in env["KAFKA_JVM_PERFORMANCE_OPTS"]
     assert env["EXTRA_ARGS"] == "-name kafkaServer -loggc"
-    zk_env = {e["name"]: e.get("value") for e in manifest(ha, "kubernetes/zookeeper/statefulset.yaml")
-              ["spec"]["template"]["spec"]["containers"][0]["env"]}
+    zk_env = {
+        e["name"]: e.get("value")
+        for e in manifest(ha, "kubernetes/zookeeper/statefulset.yaml")["spec"]["template"]["spec"]["containers"][0][
+            "env"
+        ]
+    }
     assert zk_env["SERVER_JVMFLAGS"].startswith("-Xms512M -Xmx2G -XX:+UseG1GC -Xlog:gc*:file=/logs/")
 
 
@@ -179,12 +196,16 @@ def test_throughput_clients_in_both_families() -> None:
 def test_image_digest_pins_the_image() -> None:
     digest = "sha256:" + "a" * 64
     result = build(Request("durability", sets=(f"kafka.image.digest={digest}",)))
-    assert f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+    assert (
+        f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+    )
 
 
 def test_undefined_template_variable_names_template_and_line(sources: Sources) -> None:
-    write(sources.templates_dir / "kubernetes/kafka/extra.yaml.j2", "apiVersion: v1\nkind: ConfigMap\n"
-          "metadata:\n  name: {{ kafka.no_such_value }}\n")
+    write(
+        sources.templates_dir / "kubernetes/kafka/extra.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ kafka.no_such_value }}\n",
+    )
     with pytest.raises(TemplateError) as caught:
         build(Request("ha"), sources)
     assert caught.value.message.startswith("templates/kubernetes/kafka/extra.yaml.j2:4: ")

@@ -70,9 +70,7 @@ def test_zookeeper_session_timeout_is_explicit() -> None:
     """R04, C05: zookeeper.session.timeout.ms is written explicitly, 18000 (the default since Kafka 2.5)."""
     assert server("durability")["zookeeper.session.timeout.ms"] == "18000"
     assert (
-        server("durability", "kafka.config.zookeeper.session.timeout.ms=30000")[
-            "zookeeper.session.timeout.ms"
-        ]
+        server("durability", "kafka.config.zookeeper.session.timeout.ms=30000")["zookeeper.session.timeout.ms"]
         == "30000"
     )
 
@@ -98,9 +96,7 @@ def test_zookeeper_pdb_at_quorum() -> None:
     """R07, C03: policy/v1 PodDisruptionBudget with minAvailable = quorum (5 servers -> 3)."""
     pdb = doc("durability", "kubernetes/zookeeper/pdb.yaml")
     assert (pdb["apiVersion"], pdb["spec"]["minAvailable"]) == ("policy/v1", 3)
-    three = yaml.safe_load(
-        target("durability", "zookeeper.replicas=3").files["kubernetes/zookeeper/pdb.yaml"]
-    )
+    three = yaml.safe_load(target("durability", "zookeeper.replicas=3").files["kubernetes/zookeeper/pdb.yaml"])
     assert three["spec"]["minAvailable"] == 2
 
 
@@ -113,8 +109,14 @@ def test_broker_pdb() -> None:
 
 def test_no_single_pod_in_production_and_peak_plus_two() -> None:
     """R09, R10, C09: 5 brokers and 5 ZooKeeper servers (3 + 2, odd); single pods refused in production."""
-    assert sum(yaml.safe_load(text)["spec"]["replicas"] for path, text in target("durability").files.items()
-               if path.startswith("kubernetes/kafka/statefulset-")) == 5
+    assert (
+        sum(
+            yaml.safe_load(text)["spec"]["replicas"]
+            for path, text in target("durability").files.items()
+            if path.startswith("kubernetes/kafka/statefulset-")
+        )
+        == 5
+    )
     assert doc("durability", "kubernetes/zookeeper/statefulset.yaml")["spec"]["replicas"] == 5
     from generator.errors import ParamsError
 
@@ -151,9 +153,13 @@ def test_statefulsets_with_claims_and_headless_services() -> None:
 
 def test_storage_class_is_a_parameter_with_on_prem_default() -> None:
     """R12: the storage class is a parameter; on-premises local storage by default."""
-    claim = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["volumeClaimTemplates"][0]
+    claim = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["volumeClaimTemplates"][
+        0
+    ]
     assert claim["spec"]["storageClassName"] == "local-storage"
-    cloud = target("durability", "cluster.storageClass=gce-pd").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+    cloud = target("durability", "cluster.storageClass=gce-pd").files[
+        "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"
+    ]
     assert "storageClassName: gce-pd" in cloud
 
 
@@ -202,9 +208,7 @@ def test_only_current_api_versions() -> None:
     """R18, C03: every object validates strictly against Kubernetes 1.30 and 1.37; no removed APIs."""
     assert "against 1.30 and 1.37 (strict)" in target("durability").summary
     api_versions = {
-        yaml.safe_load(t)["apiVersion"]
-        for p, t in target("durability").files.items()
-        if p.startswith("kubernetes/")
+        yaml.safe_load(t)["apiVersion"] for p, t in target("durability").files.items() if p.startswith("kubernetes/")
     }
     assert api_versions == {"v1", "apps/v1", "policy/v1"}
 
@@ -257,9 +261,7 @@ def test_partition_budget_warning() -> None:
     from generator.params import check
 
     [warning] = [f for f in check(merged) if "R26" in f.ids]
-    assert warning.line().startswith(
-        "workload.totalPartitions: 10000 partitions x RF 3 over 5 brokers is 6000"
-    )
+    assert warning.line().startswith("workload.totalPartitions: 10000 partitions x RF 3 over 5 brokers is 6000")
 
 
 def test_unclean_election_per_profile() -> None:
@@ -288,10 +290,7 @@ def test_broker_keeps_producer_compression() -> None:
 
 def test_consumer_session_timeout() -> None:
     """R30: session.timeout.ms 30000 in both client families, inside the brokers' group bounds."""
-    assert (
-        parse_properties(target("durability").files["config/consumer.properties"])["session.timeout.ms"]
-        == "30000"
-    )
+    assert parse_properties(target("durability").files["config/consumer.properties"])["session.timeout.ms"] == "30000"
     assert yaml.safe_load(target("durability").files["config/consumer.json"])["session.timeout.ms"] == 30000
     from generator.errors import ParamsError
 

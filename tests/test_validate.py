@@ -51,8 +51,12 @@ def test_unknown_kind_fails() -> None:
 
 def test_removed_api_version_fails() -> None:
     """C03: the runbook's policy/v1beta1 PodDisruptionBudget is gone from current Kubernetes."""
-    pdb = {"apiVersion": "policy/v1beta1", "kind": "PodDisruptionBudget", "metadata": {"name": "zk"},
-           "spec": {"minAvailable": 3}}
+    pdb = {
+        "apiVersion": "policy/v1beta1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": "zk"},
+        "spec": {"minAvailable": 3},
+    }
     assert kubernetes_problems(pdb, "1.30") == [
         "PodDisruptionBudget/zk: no Kubernetes 1.30 schema for kind PodDisruptionBudget in policy/v1beta1"
     ]
@@ -61,11 +65,16 @@ def test_removed_api_version_fails() -> None:
 def test_every_problem_is_collected_with_its_file() -> None:
     rendered = Rendered(
         files={path: text for path, text in build(Request("ha")).files.items() if path.startswith("config/")},
-        manifests={"kubernetes/a.yaml": {"apiVersion": "v1", "kind": "Nope", "metadata": {"name": "a"}},
-                   "kubernetes/b.yaml": broken(lambda m: m["spec"].update(replicas="x"))},
+        manifests={
+            "kubernetes/a.yaml": {"apiVersion": "v1", "kind": "Nope", "metadata": {"name": "a"}},
+            "kubernetes/b.yaml": broken(lambda m: m["spec"].update(replicas="x")),
+        },
     )
-    params = {"cluster": {"kubernetesVersions": ["1.30", "1.37"]}, "kafka": {"version": "3.9.1"},
-              "zookeeper": {"version": "3.8.4"}}
+    params = {
+        "cluster": {"kubernetesVersions": ["1.30", "1.37"]},
+        "kafka": {"version": "3.9.1"},
+        "zookeeper": {"version": "3.8.4"},
+    }
     problems, _ = validate(rendered, params)
     assert [p.split(":")[0] for p in problems] == ["kubernetes/a.yaml"] * 2 + ["kubernetes/b.yaml"] * 2
 
@@ -90,6 +99,8 @@ def test_invalid_template_output_stops_the_build_before_writing(sources: Sources
     write(path, path.read_text().replace("maxUnavailable:", "maxUnavailabel:"))
     with pytest.raises(ValidationFailed) as caught:
         build(Request("ha"), sources)
-    assert all(p.startswith("kubernetes/kafka/pdb.yaml: PodDisruptionBudget/kafka-broker: spec: ")
-               for p in caught.value.problems)
+    assert all(
+        p.startswith("kubernetes/kafka/pdb.yaml: PodDisruptionBudget/kafka-broker: spec: ")
+        for p in caught.value.problems
+    )
     assert len(caught.value.problems) == 2  # once per Kubernetes version

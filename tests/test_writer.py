@@ -25,8 +25,11 @@ def test_first_write_creates_then_reports_identical(tmp_path: Path) -> None:
 def test_rewrite_updates_changed_and_removes_stale_files(tmp_path: Path) -> None:
     write(tmp_path, "t", {"a.yaml": "a: 1\n", "old.yaml": "x\n"})
     changes = write(tmp_path, "t", {"a.yaml": "a: 2\n", "new.yaml": "n\n"})
-    assert {(c.status, c.path) for c in changes} == {("updated", "a.yaml"), ("removed", "old.yaml"),
-                                                    ("created", "new.yaml")}
+    assert {(c.status, c.path) for c in changes} == {
+        ("updated", "a.yaml"),
+        ("removed", "old.yaml"),
+        ("created", "new.yaml"),
+    }
     assert tree(tmp_path / "t") == {"a.yaml": b"a: 2\n", "new.yaml": b"n\n"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]  # no staging folder left behind
 

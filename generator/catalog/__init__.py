@@ -63,9 +63,7 @@ class Catalog:
         self.component = component
         self.version = version
         self._specs = {s.name: s for s in specs}
-        self._patterns = [
-            (re.compile(re.escape(s.name[:-1]) + r"\d+"), s) for s in self._specs.values() if s.pattern
-        ]
+        self._patterns = [(re.compile(re.escape(s.name[:-1]) + r"\d+"), s) for s in self._specs.values() if s.pattern]
 
     def get(self, name: str) -> KeySpec | None:
         spec = self._specs.get(name)
@@ -101,11 +99,7 @@ def _check_value(spec: KeySpec, value: object) -> str | None:
     if spec.type in _INT_BITS:
         if not isinstance(value, int) or isinstance(value, bool):
             return _expected(spec, value)
-        return (
-            _check_range(spec, value)
-            or _check_int_width(spec.type, value)
-            or _check_choices(spec, [str(value)])
-        )
+        return _check_range(spec, value) or _check_int_width(spec.type, value) or _check_choices(spec, [str(value)])
     if spec.type in _FLOAT_TYPES:
         if not isinstance(value, int | float) or isinstance(value, bool):
             return _expected(spec, value)
