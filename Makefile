@@ -94,8 +94,8 @@ bench-clients: $(STAMP)
 	$(BIN)/python bench/clients.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests
-	$(BIN)/ruff format --check generator tests
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff format --check generator tests bench
 	$(BIN)/mypy
 
 clean:
