@@ -49,6 +49,8 @@ class ServerProcess:
         self.name = name
         self.log = log
         log.parent.mkdir(parents=True, exist_ok=True)
+        # A restarted server appends to its log: output() starts where this process began.
+        self._log_start = log.stat().st_size if log.exists() else 0
         with log.open("ab") as out, stdin.open("rb") if stdin else open(os.devnull, "rb") as source:
             # Own session: a signal for the test runner never reaches the servers and vice versa, and
             # the whole group (the JVM exec'd by the start script) can be signalled by this one id.
@@ -64,8 +66,11 @@ class ServerProcess:
         stop_all([self], self.stop_grace_s)
 
     def output(self) -> str:
+        """What this process wrote to its log (not what an earlier process of the same server wrote)."""
         try:
-            return self.log.read_text(encoding="utf-8", errors="replace")
+            with self.log.open("rb") as log:
+                log.seek(self._log_start)
+                return log.read().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return ""
 

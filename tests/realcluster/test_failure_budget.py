@@ -144,8 +144,9 @@ def test_acknowledged_writes_survive_a_broker_killed_and_restarted(
 def test_two_brokers_down_then_the_last_in_sync_one(
     cluster: KafkaCluster, runtime: JavaRuntime, tmp_path: Path, record_finding: Recorder
 ) -> None:
-    """The same steps on both targets. Step 1: two of three brokers stop; both client families write.
-    Step 2: the remaining broker (the only in-sync replica) is killed and the two stale ones come back."""
+    """The same steps on both targets. Step 1: two of three brokers stop; both client families write
+    (min.insync.replicas, R25). Step 2: the remaining broker (the only in-sync replica) is killed and the two
+    stale ones come back (unclean leader election, R27)."""
     target, topic = target_of(cluster), "two-down"
     expected = EXPECTED[target.name]
     # The test's expectations are the budget's promises (what `explain` prints).
