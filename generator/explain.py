@@ -42,11 +42,14 @@ def report(merged: Merged, target: str, command: str, warnings: list[Finding], p
     layers = list(dict.fromkeys(source for settings in merged.provenance.values() for source, _ in settings))
     notes = {layer: _layer_notes(layer, profiles_dir) for layer in layers}
     settings = [_setting(key, value, merged, notes) for key, value in _leaves(merged.params)]
+    ids_of = {s.key: s.ids for s in settings}
     conflicts = [
         {
             "key": c.key,
             "settings": [{"layer": s, "value": scalar(v)} for s, v in c.settings],
             "winner": c.winner,
+            # the IDs the profiles cite for this key: C01 for min.insync.replicas, R36/R40 for batch.size
+            "ids": list(ids_of.get(c.key, ())),
         }
         for c in merged.conflicts
     ]
@@ -104,7 +107,8 @@ def _conflict(c: dict[str, Any]) -> str:
     if not c:
         return "none"
     values = " vs ".join(f"{s['value']} ({s['layer']})" for s in c["settings"])
-    return f"{c['key']}: {values}; {c['winner']} wins, being later in PROFILE (C01)"
+    cited = f" [{', '.join(c['ids'])}]" if c.get("ids") else ""
+    return f"{c['key']}: {values}; {c['winner']} wins, being later in PROFILE{cited}"
 
 
 def as_markdown(r: Report, header: str | None = None) -> str:
