@@ -19,7 +19,11 @@ def test_c01_shows_in_either_order(run: Run) -> None:
         line = next(
             ln for ln in result.stdout.splitlines() if ln.strip().startswith("kafka.config.min.insync.replicas:")
         )
-        assert f"profiles/{loser}.yaml) vs" in line and f"profiles/{winner}.yaml wins" in line and "C01" in line.rsplit("[", 1)[1]
+        assert (
+            f"profiles/{loser}.yaml) vs" in line
+            and f"profiles/{winner}.yaml wins" in line
+            and "C01" in line.rsplit("[", 1)[1]
+        )
 
 
 def test_text_names_value_layer_overrides_ids_and_reason(run: Run) -> None:
