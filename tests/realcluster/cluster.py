@@ -13,9 +13,12 @@ import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
-from .inputs import Naming, Target
+if TYPE_CHECKING:
+    from pytest import TempPathFactory
+
+from .inputs import Naming, Target, committed_target
 from .probes import ClusterView, PartitionInfo, kafka_metadata, zookeeper_mode
 from .process import ServerProcess, stop_all, wait_until
 from .properties import to_dict
@@ -377,3 +380,17 @@ def running_cluster(
         with new_kafka(brokers, workdir / "kafka", zookeeper, target) as cluster:
             cluster.start()
             yield cluster
+
+
+@contextlib.contextmanager
+def running_target(
+    name: str, new_zookeeper: NewZooKeeper, new_kafka: NewKafka, workdirs: TempPathFactory
+) -> Iterator[KafkaCluster]:
+    """running_cluster for a committed target, in a fresh folder named after it."""
+    with running_cluster(new_zookeeper, new_kafka, committed_target(name), workdirs.mktemp(name)) as cluster:
+        yield cluster
+
+
+def target_of(cluster: KafkaCluster) -> Target:
+    """The committed target a cluster was started from (its config folder is output/<target>/config)."""
+    return committed_target(cluster.config_dir.parent.name)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from .cluster import KafkaCluster, NewKafka, NewZooKeeper, running_cluster
-from .inputs import Target, committed_target
+from .cluster import KafkaCluster, NewKafka, NewZooKeeper, running_target, target_of
+from .inputs import committed_target
 from .java_clients import CONSUMER, config_warnings, consume, effective_config, produce, unmatched
 from .rdkafka_clients import (
     Deliveries,
@@ -45,13 +45,8 @@ def cluster(
     new_kafka: NewKafka,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[KafkaCluster]:
-    target = committed_target(request.param)
-    with running_cluster(new_zookeeper, new_kafka, target, tmp_path_factory.mktemp(request.param)) as kafka:
+    with running_target(request.param, new_zookeeper, new_kafka, tmp_path_factory) as kafka:
         yield kafka
-
-
-def target_of(cluster: KafkaCluster) -> Target:
-    return committed_target(cluster.config_dir.parent.name)
 
 
 def test_topic_gets_the_target_replication_settings(cluster: KafkaCluster) -> None:

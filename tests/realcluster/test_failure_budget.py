@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 from confluent_kafka import Producer
 
-from .cluster import KafkaCluster, NewKafka, NewZooKeeper, running_cluster
+from .cluster import KafkaCluster, NewKafka, NewZooKeeper, running_target, target_of
 from .findings import Recorder
-from .inputs import Target, committed_target
 from .java_clients import NOT_ENOUGH_REPLICAS as JAVA_NOT_ENOUGH_REPLICAS
 from .java_clients import PRODUCER, producer_args
 from .process import ServerProcess, wait_until
@@ -69,13 +68,8 @@ def cluster(
     new_kafka: NewKafka,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[KafkaCluster]:
-    target = committed_target(request.param)
-    with running_cluster(new_zookeeper, new_kafka, target, tmp_path_factory.mktemp(request.param)) as kafka:
+    with running_target(request.param, new_zookeeper, new_kafka, tmp_path_factory) as kafka:
         yield kafka
-
-
-def target_of(cluster: KafkaCluster) -> Target:
-    return committed_target(cluster.config_dir.parent.name)
 
 
 def all_brokers_running(cluster: KafkaCluster) -> None:
