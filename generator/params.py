@@ -10,12 +10,12 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from generator.profiles import Merged
 
-SCHEMA_RESOURCE = "params.schema.json"
+SCHEMA_FILE = Path(__file__).parent / "schema" / "params.schema.json"
 
 # Keys the generator derives per pod or from other parameters; a user value would be overwritten.
 DERIVED_KEYS = {
@@ -52,8 +52,7 @@ class Finding:
 
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("generator.schema").joinpath(SCHEMA_RESOURCE).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
     return loaded
 
 
@@ -70,7 +69,14 @@ def check(merged: Merged) -> list[Finding]:
 
 
 def _schema_findings(merged: Merged) -> Iterator[Finding]:
-    import jsonschema  # imported here: `--help` and `profiles` must not pay for it
+    from generator.schemacode import Refused, compiled_validator
+
+    try:
+        compiled_validator("params", SCHEMA_FILE)(merged.params)
+        return
+    except Refused:
+        pass  # the reference validator below names every problem
+    import jsonschema  # imported here: valid parameters, `--help` and `profiles` never pay for it
 
     validator = _validator_class()(schema())
     for error in sorted(validator.iter_errors(merged.params), key=lambda e: [str(p) for p in e.path]):

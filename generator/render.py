@@ -41,8 +41,11 @@ class Rendered:
 
 
 def environment(templates_dir: Path) -> jinja2.Environment:
+    from generator.compiled import jinja_bytecode_cache
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
+        bytecode_cache=jinja_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

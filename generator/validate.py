@@ -12,7 +12,8 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from importlib.util import find_spec
+from pathlib import Path
 from typing import Any
 
 from generator.params import version_line
@@ -76,28 +77,42 @@ def kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:
 
 
 def _kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:
+    from generator.schemacode import Refused, compiled_validator
+
     kind, api_version = str(manifest.get("kind")), str(manifest.get("apiVersion"))
     name = manifest.get("metadata", {}).get("name", "?")
-    validator = _validator(kind, api_version, version)
-    if validator is None:
+    schema_file = _schema_file(kind, api_version, version)
+    if schema_file is None:
         return [f"{kind}/{name}: no Kubernetes {version} schema for kind {kind} in {api_version}"]
-    return [
-        f"{kind}/{name}: {'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message} "
-        f"(Kubernetes {version})"
-        for error in sorted(validator.iter_errors(manifest), key=lambda e: [str(p) for p in e.absolute_path])
-    ]
+    definitions = {DEFINITIONS_ID: _schema_folder(version) / "_definitions.json"}
+    try:
+        compiled_validator(f"k8s-{version}-{schema_file.stem}", schema_file, definitions)(manifest)
+        return []
+    except Refused as refused:  # the reference validator names every problem, not only the first
+        problems = [
+            f"{kind}/{name}: {'.'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message} "
+            f"(Kubernetes {version})"
+            for error in sorted(
+                _validator(schema_file, version).iter_errors(manifest), key=lambda e: [str(p) for p in e.absolute_path]
+            )
+        ]
+        return problems or [f"{kind}/{name}: {refused.message} (Kubernetes {version})"]
+
+
+DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"  # the $id every kind schema's $refs resolve to
+
+
+def _schema_file(kind: str, api_version: str, version: str) -> Path | None:
+    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
+    schema_file = _schema_folder(version) / f"{kind.lower()}-{group_version}.json"
+    return schema_file if schema_file.is_file() else None
 
 
 @cache
-def _validator(kind: str, api_version: str, version: str) -> Any:
-    """One validator per kind and version, built once: kubernetes-validate would rebuild it per call."""
+def _validator(schema_file: Path, version: str) -> Any:
+    """One reference validator per kind and version, built once: kubernetes-validate rebuilds it per call."""
     import jsonschema
 
-    folder = _schema_folder(version)
-    group_version = re.sub(r"^([^./]*)(?:\.[^/]*)?/", r"\1-", api_version)
-    schema_file = folder.joinpath(f"{kind.lower()}-{group_version}.json")
-    if not schema_file.is_file():
-        return None
     schema = json.loads(schema_file.read_text(encoding="utf-8"))
     return jsonschema.Draft202012Validator(schema, registry=_registry(version))
 
@@ -119,8 +134,12 @@ def _registry(version: str) -> Any:
     return registry
 
 
-def _schema_folder(version: str) -> Any:
-    return resources.files("kubernetes_validate").joinpath("kubernetes-json-schema", f"v{version}.0-local-strict")
+@cache
+def _schema_folder(version: str) -> Path:
+    """The strict schemas kubernetes-validate ships, found without importing it (it imports jsonschema)."""
+    spec = find_spec("kubernetes_validate")
+    assert spec is not None and spec.submodule_search_locations, "kubernetes-validate is a dependency"
+    return Path(spec.submodule_search_locations[0], "kubernetes-json-schema", f"v{version}.0-local-strict")
 
 
 def config_problems(text: str, component: str, lines: dict[str, str]) -> list[str]:
