@@ -55,7 +55,7 @@ def _notes(path: str, _mtime: int) -> dict[str, Note]:
                 notes[".".join(dotted)] = Note(ids, _ID_PREFIX.sub("", comment).strip() or comment)
             walk(value_node, dotted)
 
-    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml: 10x faster
     if root is not None:
         walk(root, ())
     return notes

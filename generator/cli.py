@@ -134,37 +134,24 @@ def render(profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_roo
 @user_errors
 def check(targets: tuple[str, ...], out_root: Path, strict: bool) -> None:
     """Re-render every target in OUT/ (or the TARGETS named) and exit 1 if any file differs."""
-    from generator.target import build, parse_render_command
-    from generator.writer import compare, safe_target_dir
+    from generator.drift import check_all
+    from generator.writer import safe_target_dir
 
     names = targets or tuple(sorted(p.name for p in out_root.glob("*") if p.is_dir() and not p.name.startswith(".")))
     if not names:
         raise GeneratorError(f"{out_root}: no targets to check; run make render-all first")
     stale = 0
-    for name in names:
-        target_dir = safe_target_dir(out_root, name)
-        params_file = target_dir / "params.yaml"
-        request = parse_render_command(_first_line(params_file))
-        if request is None:
-            click.echo(f"stale     {target_dir}: no params.yaml header to replay; render it again")
+    for name, outcome in zip(names, check_all([safe_target_dir(out_root, n) for n in names], strict), strict=True):
+        if outcome.drift is None:
+            click.echo(f"stale     {outcome.target_dir}: no params.yaml header to replay; render it again")
             stale += 1
             continue
-        drift = [c for c in compare(target_dir, build(request, strict=strict).files) if c.status != "identical"]
-        for change in drift:
-            click.echo(f"{_drift_word(change.status):<9} {target_dir / change.path}")
-        stale += bool(drift)
-        click.echo(f"{name}: {'stale, run: make render-all' if drift else 'up to date'}")
+        for change in outcome.drift:
+            click.echo(f"{_drift_word(change.status):<9} {outcome.target_dir / change.path}")
+        stale += bool(outcome.drift)
+        click.echo(f"{name}: {'stale, run: make render-all' if outcome.drift else 'up to date'}")
     if stale:
         sys.exit(EXIT_DRIFT)
-
-
-def _first_line(path: Path) -> str:
-    """The header of params.yaml; empty when the file is missing, unreadable or not UTF-8 text."""
-    try:
-        with path.open("rb") as stream:
-            return stream.readline(8 * 1024 * 1024).decode("utf-8").rstrip("\n")
-    except (OSError, UnicodeDecodeError):
-        return ""
 
 
 def _drift_word(status: str) -> str:

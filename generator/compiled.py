@@ -1,4 +1,4 @@
-"""Compiled code kept between runs: JSON Schema validators and Jinja templates.
+"""Compiled code kept between runs: JSON Schema validators, Jinja templates, parsed key catalogs.
 
 Compiling is most of what a render would otherwise spend: the strict StatefulSet schema becomes
 about 1 MB of Python, which takes 100 ms to compile and 1 ms to load once compiled. Compiled code
@@ -42,17 +42,37 @@ def file_stamp(path: Path) -> str:
 
 def load_code(kind: str, stamps: list[str], source: Callable[[], str]) -> CodeType:
     """The compiled module `source()` would give, from the cache when it holds one for `stamps`."""
-    root = cache_root()
-    digest = hashlib.sha256("\n".join([_LAYOUT, MAGIC_NUMBER.hex(), *stamps]).encode()).hexdigest()[:32]
-    path = root / "code" / f"{kind}-{digest}.marshal" if root is not None else None
+    path = _cache_file("code", kind, stamps)
     if path is not None:
-        code = _read_code(path)
-        if code is not None:
+        code = _read(path)
+        if isinstance(code, CodeType):
             return code
     code = compile(source(), f"<compiled {kind}>", "exec")
     if path is not None:
         _write_quietly(path, marshal.dumps(code))
     return code
+
+
+def load_data(kind: str, stamps: list[str], parse: Callable[[], Any]) -> Any:
+    """What `parse()` returns (plain data: dict, list, str, numbers, bool, None), kept like code."""
+    path = _cache_file("data", kind, stamps)
+    if path is not None:
+        data = _read(path)
+        if data is not None:
+            return data
+    data = parse()
+    if path is not None:
+        with contextlib.suppress(ValueError):  # a type marshal cannot hold (a YAML date): no cache
+            _write_quietly(path, marshal.dumps(data))
+    return data
+
+
+def _cache_file(folder: str, kind: str, stamps: list[str]) -> Path | None:
+    root = cache_root()
+    if root is None:
+        return None
+    digest = hashlib.sha256("\n".join([_LAYOUT, MAGIC_NUMBER.hex(), *stamps]).encode()).hexdigest()[:32]
+    return root / folder / f"{kind}-{digest}.marshal"
 
 
 def run_module(code: CodeType) -> dict[str, Any]:
@@ -61,18 +81,22 @@ def run_module(code: CodeType) -> dict[str, Any]:
     return namespace
 
 
-def _read_code(path: Path) -> CodeType | None:
+def _read(path: Path) -> Any:
     try:
-        code = marshal.loads(path.read_bytes())
+        return marshal.loads(path.read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return None  # missing, unreadable or not marshal data (a torn or foreign file): rebuild
-    return code if isinstance(code, CodeType) else None
 
 
 def _write_quietly(path: Path, data: bytes) -> None:
-    """Atomic (a reader sees the old file or the whole new one); any failure just skips the cache."""
+    """Atomic (a reader sees the old file or the whole new one); any failure just skips the cache.
+    Older files of the same kind (an upgraded dependency, an edited schema) are removed."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        kind = path.name.rsplit("-", 1)[0]
+        for older in path.parent.glob(f"{kind}-*.marshal"):
+            if older.name != path.name and older.name.rsplit("-", 1)[0] == kind:
+                older.unlink(missing_ok=True)
         descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         try:
             with os.fdopen(descriptor, "wb") as stream:

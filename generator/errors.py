@@ -27,6 +27,9 @@ class ParamsError(GeneratorError):
         super().__init__("\n".join(problems))
         self.problems = problems
 
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:  # `check` sends errors between processes
+        return type(self), (self.problems,)
+
 
 class TemplateError(GeneratorError):
     """A template failed to render; names template and line."""
@@ -38,6 +41,9 @@ class ValidationFailed(GeneratorError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+    def __reduce__(self) -> tuple[type, tuple[list[str]]]:  # `check` sends errors between processes
+        return type(self), (self.problems,)
 
 
 class OutputError(GeneratorError):

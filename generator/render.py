@@ -77,10 +77,26 @@ def render_all(templates_dir: Path, context: dict[str, Any]) -> Rendered:
     for name in sorted(p for p in env.list_templates() if p.startswith("kubernetes/")):
         for path, extra in _instances(name, context):
             text = _render(env, name, {**context, **extra})
-            manifest = _parse_manifest(text, name)
-            rendered.manifests[path] = manifest
-            rendered.files[path] = canonical_yaml(manifest, context["header"])
+            rendered.manifests[path], body = _canonical_manifest(text, name)
+            rendered.files[path] = f"{context['header']}\n{body}"
     return rendered
+
+
+# Rendered text -> (object, canonical text). `check` over many targets renders the same Services and
+# PDBs again and again (they do not change with the profile); each is parsed and re-dumped once per
+# process. The objects are shared: nothing may change a rendered manifest. Bounded, not an LRU.
+_CANONICAL: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
+_CANONICAL_LIMIT = 5_000
+
+
+def _canonical_manifest(text: str, name: str) -> tuple[dict[str, Any], str]:
+    found = _CANONICAL.get((text, name))
+    if found is None:
+        if len(_CANONICAL) >= _CANONICAL_LIMIT:
+            _CANONICAL.clear()
+        manifest = _parse_manifest(text, name)
+        found = _CANONICAL[(text, name)] = (manifest, canonical_yaml(manifest))
+    return found
 
 
 def _instances(name: str, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

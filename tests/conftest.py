@@ -47,6 +47,19 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compiled validators and templates go to a cache of this session's own, not the user's."""
+    import os
+    import tempfile
+
+    from generator.compiled import CACHE_ENV
+
+    if CACHE_ENV not in os.environ:
+        folder = tempfile.mkdtemp(prefix="kafka-profiles-cache-")
+        os.environ[CACHE_ENV] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Inside the README smoke test's nested `make test`, the real-cluster tests already ran outside."""
     import os

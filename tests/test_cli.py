@@ -91,6 +91,37 @@ def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> 
     ]
 
 
+def test_check_of_many_targets_reports_in_order_like_one_by_one(run: Run, tmp_path: Path) -> None:
+    """Five targets are checked by a pool of processes (generator/drift.py): the report keeps the
+    targets' order, drift in a target a worker checked is found, and so is bad input."""
+    site = write(tmp_path / "site.yaml", "cluster:\n  namespace: payments\n")
+    last_site = write(tmp_path / "last.yaml", "cluster:\n  namespace: payments\n")
+    out = tmp_path / "out"
+    for spec in ("durability", "low-latency", "high-availability", "development"):
+        assert run("render", spec, "-f", str(site), "--out", str(out)).exit_code == 0
+    assert run("render", "throughput", "-f", str(last_site), "--out", str(out)).exit_code == 0
+    pdb = out / "low-latency/kubernetes/kafka/pdb.yaml"
+    pdb.write_text(pdb.read_text() + "# edited\n")
+    drift = run("check", "--out", str(out))
+    assert drift.exit_code == 1
+    assert drift.stdout.splitlines() == [
+        "development: up to date",
+        "durability: up to date",
+        "high-availability: up to date",
+        f"changed   {pdb}",
+        "low-latency: stale, run: make render-all",
+        "throughput: up to date",
+    ]
+    last_site.write_text("cluster:\n  namespace: Payments\n")  # the last target's replay fails the schema
+    bad = run("check", "--out", str(out))
+    assert bad.exit_code == 2
+    assert bad.stdout.splitlines()[-1] == "low-latency: stale, run: make render-all"
+    assert bad.stderr.splitlines() == [
+        f"error: cluster.namespace: 'Payments' is not valid; expected namespace of every object (DNS label) "
+        f"(set by {last_site})"
+    ]
+
+
 def test_check_with_nothing_to_check_is_bad_input(run: Run, tmp_path: Path) -> None:
     result = run("check", "--out", str(tmp_path))
     assert result.exit_code == 2

@@ -11,15 +11,10 @@ import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
-import yaml
-
-try:  # libyaml is much faster; fall back when PyYAML was built without it
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from generator.compiled import file_stamp, load_data
 
 __all__ = ["Catalog", "KeySpec", "load_catalog"]
 
@@ -174,11 +169,22 @@ def load_catalog(component: str, version: str) -> Catalog:
     if versions is None or version not in versions:
         known = ", ".join(f"{c} {v}" for c, vs in _FILES.items() for v in vs)
         raise ValueError(f"no catalog for {component} {version} (known: {known})")
-    text = resources.files(__name__).joinpath(versions[version]).read_text(encoding="utf-8")
-    data = yaml.load(text, Loader=_Loader)
+    data = load_data(
+        f"catalog-{component}-{version}", [file_stamp(_FOLDER / versions[version])], lambda: _parse(versions[version])
+    )
     if data.get("component") != component or str(data.get("version")) != version:
         raise ValueError(f"{versions[version]} does not describe {component} {version}")
     return Catalog(component, version, _parse_specs(versions[version], data["keys"]))
+
+
+_FOLDER = Path(__file__).parent
+
+
+def _parse(file_name: str) -> Any:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is much faster, when PyYAML has it
+    return yaml.load((_FOLDER / file_name).read_text(encoding="utf-8"), Loader=loader)
 
 
 def _parse_specs(source: str, entries: Mapping[str, Mapping[str, Any]]) -> list[KeySpec]:
