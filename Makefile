@@ -75,8 +75,9 @@ $(KUBE_SCORE):
 	cp .cache/go-bin/kube-score $@
 
 # Timings against the Helm engine into docs/benchmarks.md (a benchmark, not a test; a few minutes).
-# BENCH_BEFORE: the revision measured in the "before" columns (empty: none).
-BENCH_BEFORE ?= ac9681b
+# BENCH_BEFORE: the revisions measured in the "before" columns (empty: none): the first generator,
+# and the tree before validators and templates were compiled once and kept (generator/compiled.py).
+BENCH_BEFORE ?= ac9681b ffc00d3
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
@@ -84,7 +85,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	@touch $@
 
 bench: $(BENCH_STAMP)
-	$(BIN)/python bench/run.py $(if $(BENCH_BEFORE),--before $(BENCH_BEFORE))
+	$(BIN)/python bench/run.py $(foreach rev,$(BENCH_BEFORE),--before $(rev))
 	$(MAKE) --no-print-directory bench-clients
 
 # msg/s and end-to-end latency of the throughput and low-latency client configs on real brokers (Java and

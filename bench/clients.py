@@ -204,8 +204,8 @@ def running(target: Target, runtime: JavaRuntime, workdir: Path) -> Iterator[Kaf
 def bench_target(target: Target, runtime: JavaRuntime, workdir: Path, repeats: int) -> list[Run]:
     runs = []
     with running(target, runtime, workdir) as cluster:
-        for n, (count, rate) in enumerate(WARM_UP):
-            phase(cluster, target, f"warm-up-{n}", count, rate)
+        for n, (count, warm_up_rate) in enumerate(WARM_UP):
+            phase(cluster, target, f"warm-up-{n}", count, warm_up_rate)
         for n in range(repeats):
             rate, full_speed = phase(cluster, target, f"full-{n}", MESSAGES, None)
             paced = {r: phase(cluster, target, f"paced-{r}-{n}", r * PACED_SECONDS, r)[1] for r in PACED_RATES}

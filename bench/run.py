@@ -6,7 +6,7 @@ one process. Commands that are compared run round-robin, so both see the same ma
 discarded warm-up run goes first. Reported numbers are medians. It is a benchmark, not a test:
 nothing here fails on a slow number.
 
-usage: python bench/run.py [--runs N] [--before REV] [--doc PATH]
+usage: python bench/run.py [--runs N] [--before REV]... [--doc PATH]
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ CHECK_SITES = ("eu-3zones", "us-2zones", "onprem-12")
 EXTRA_TARGETS = (("development", "dev-laptop"), ("development", None))
 SCALE = (3, 30, 300)
 SCALE_NAMESPACE = "kafka-scale"  # tests/bench/sites/scale.yaml
-HEAVY_MODULES = ("jinja2", "jsonschema", "referencing")
+HEAVY_MODULES = ("jinja2", "jsonschema", "referencing", "fastjsonschema")
+FLOOR_IMPORTS = "click, yaml, jinja2"  # what a render cannot do without: its CLI, YAML and templates
 
 
 # --- running whole processes --------------------------------------------------------------------
@@ -157,17 +158,27 @@ class Tool:
         return (PYTHON, "-c", f"import sys\nsys.path.insert(0, {str(self.tree)!r})\n{code}", *args)
 
 
+def slug(label: str) -> str:
+    """'before (ac9681b)' -> 'before-ac9681b': a folder name per tool."""
+    return "-".join(label.replace("(", " ").replace(")", " ").split())
+
+
 def make_tool(label: str, tree: Path, work: Path) -> Tool:
-    launcher = work / f"kafka-profiles-{label.split()[0]}"
+    """The tree's modules are byte-compiled first, as `pip install` does for an installed package
+    (this machine sets PYTHONDONTWRITEBYTECODE, so nothing else would). Each tool gets a compiled
+    cache folder of its own (generator/compiled.py; trees from before it ignore the variable)."""
+    short = slug(label)
+    launcher = work / f"kafka-profiles-{short}"
     launcher.write_text(
         f"import sys\nsys.path.insert(0, {str(tree)!r})\nfrom generator.cli import main\nsys.exit(main())\n"
     )
-    return Tool(label, tree, launcher)
+    output((PYTHON, "-m", "compileall", "-q", str(tree / "generator")))
+    return Tool(label, tree, launcher, {**os.environ, "KAFKA_PROFILES_CACHE": str(work / f"cache-{short}")})
 
 
 def before_tool(revision: str, work: Path) -> Tool | None:
     """The tree at `revision`, run with this virtualenv; None when git cannot produce it."""
-    tree = work / "before-tree"
+    tree = work / f"tree-{revision}"
     tree.mkdir()
     archive = subprocess.run(["git", "archive", revision], cwd=REPO, capture_output=True, check=False)
     if archive.returncode != 0:
@@ -382,6 +393,7 @@ def versions() -> dict[str, str]:
         "click",
         "jsonschema",
         "referencing",
+        "fastjsonschema",
         "kubernetes-validate",
         "helm-python-sdk",
     ):
@@ -409,16 +421,19 @@ def versions() -> dict[str, str]:
 
 def bench_tool(tool: Tool, work: Path, runs: int, helm: bool) -> dict[str, Any]:
     """Every row for one tool; with `helm`, the Helm anchor runs round-robin with it."""
-    out = work / tool.label.split()[0]
+    out = work / slug(tool.label)
     out.mkdir()
-    result: dict[str, Any] = {"label": tool.label}
+    result: dict[str, Any] = {"label": tool.label, "floor_imports": FLOOR_IMPORTS}
     print(f"bench [{tool.label}]: (a) render, Helm anchor, import floor", flush=True)
     commands = {
         "render": Command(tool.argv("render", "high-availability", "--out", str(out / "a")), tool.env),
     }
     if helm:
         commands["helm"] = Command(helm_argv(out / "helm-a"), before=fresh(out / "helm-a"))
-        commands["floor"] = Command((PYTHON, "-c", "import click, yaml, jinja2, jsonschema"))
+        cache = Path(str(tool.env and tool.env.get("KAFKA_PROFILES_CACHE")))
+        cold = tool.argv("render", "high-availability", "--out", str(out / "a-cold"))
+        commands["cold"] = Command(cold, tool.env, before=lambda: (fresh(cache)(), fresh(out / "a-cold")()))
+        commands["floor"] = Command((PYTHON, "-c", f"import {FLOOR_IMPORTS}"))
         commands["python"] = Command((PYTHON, "-c", "pass"))
         commands["help"] = Command(tool.argv("--help"), tool.env)
         commands["profiles"] = Command(tool.argv("profiles"), tool.env)
@@ -428,6 +443,7 @@ def bench_tool(tool: Tool, work: Path, runs: int, helm: bool) -> dict[str, Any]:
         result["a_objects"] = (count, differences)
         result["help_imports"] = heavy_imports(tool, ["--help"])
         result["profiles_imports"] = heavy_imports(tool, ["profiles"])
+        result["render_imports"] = heavy_imports(tool, ["render", "high-availability", "--out", str(out / "hi")])
 
     print(f"bench [{tool.label}]: (b) check over many targets", flush=True)
     targets = prepare_check_root(tool, out / "check", out / "check-scratch")
@@ -496,7 +512,9 @@ def bench_tool(tool: Tool, work: Path, runs: int, helm: bool) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11, help="timed runs per command (median reported)")
-    parser.add_argument("--before", metavar="REV", help="also measure the tree at git revision REV")
+    parser.add_argument(
+        "--before", metavar="REV", action="append", default=[], help="also measure the tree at git revision REV"
+    )
     parser.add_argument("--before-runs", type=int, default=3)
     parser.add_argument("--doc", type=Path, default=REPO / "docs" / "benchmarks.md")
     parser.add_argument("--results", type=Path, help="also keep the raw results here (pickle)")
@@ -513,11 +531,11 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="kafka-profiles-bench-") as scratch:
             work = Path(scratch)
             now = bench_tool(make_tool("now", REPO, work), work, options.runs, helm=True)
-            before = None
-            if options.before:
-                tool = before_tool(options.before, work)
+            before = []
+            for revision in options.before:
+                tool = before_tool(revision, work)
                 if tool is not None:
-                    before = bench_tool(tool, work, options.before_runs, helm=False)
+                    before.append(bench_tool(tool, work, options.before_runs, helm=False))
         info["duration"] = f"{time.perf_counter() - started:.0f} s"
         info["date"] = f"{datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC"
         if options.results:

@@ -118,8 +118,10 @@ def jinja_bytecode_cache() -> Any:
 
     class QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
         def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-            with contextlib.suppress(OSError):
+            try:
                 super().load_bytecode(bucket)
+            except Exception:  # unreadable, or torn inside Jinja's pickled header: compile again
+                bucket.reset()
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             with contextlib.suppress(OSError):

@@ -7,8 +7,6 @@ rename, so a reader (or a crash) sees the complete old tree or the complete new 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import fcntl
 import os
 import shutil
@@ -165,10 +163,11 @@ def _swap_into_place(staging: Path, target_dir: Path) -> None:
 
 
 def _exchange(first: Path, second: Path) -> bool:
-    libc_name = ctypes.util.find_library("c")
-    if libc_name is None:
-        return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
+    import ctypes
+
+    # The C library this Python already runs on (glibc >= 2.28 has renameat2); find_library("c")
+    # would start `ldconfig -p` on every render.
+    libc = ctypes.CDLL(None, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
         return False
