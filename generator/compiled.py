@@ -53,12 +53,12 @@ def load_code(kind: str, stamps: list[str], source: Callable[[], str]) -> CodeTy
     return code
 
 
-def load_data(kind: str, stamps: list[str], parse: Callable[[], Any]) -> Any:
-    """What `parse()` returns (plain data: dict, list, str, numbers, bool, None), kept like code."""
+def load_data(kind: str, stamps: list[str], parse: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The mapping `parse()` returns (plain data: dicts, lists, text, numbers, bool, None), kept like code."""
     path = _cache_file("data", kind, stamps)
     if path is not None:
         data = _read(path)
-        if data is not None:
+        if isinstance(data, dict):
             return data
     data = parse()
     if path is not None:

@@ -180,11 +180,14 @@ def load_catalog(component: str, version: str) -> Catalog:
 _FOLDER = Path(__file__).parent
 
 
-def _parse(file_name: str) -> Any:
+def _parse(file_name: str) -> dict[str, Any]:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is much faster, when PyYAML has it
-    return yaml.load((_FOLDER / file_name).read_text(encoding="utf-8"), Loader=loader)
+    data = yaml.load((_FOLDER / file_name).read_text(encoding="utf-8"), Loader=loader)
+    if not isinstance(data, dict):
+        raise ValueError(f"{file_name}: expected a mapping at the top")
+    return data
 
 
 def _parse_specs(source: str, entries: Mapping[str, Mapping[str, Any]]) -> list[KeySpec]:
