@@ -449,6 +449,8 @@ def bench_tool(tool: Tool, work: Path, runs: int, helm: bool) -> dict[str, Any]:
     targets = prepare_check_root(tool, out / "check", out / "check-scratch")
     result["b_targets"] = targets
     check = {"check": Command(tool.argv("check", "--out", str(out / "check")), tool.env)}
+    if helm:  # the goal says "in one process": also without the parallel workers
+        check["one"] = Command(tool.argv("check", "--jobs", "1", "--out", str(out / "check")), tool.env)
     if helm:  # Helm's side: one whole-process render per target, as a CI job would run them
         loop = 'i=0; while [ "$i" -lt "$0" ]; do "$@" || exit 1; i=$((i+1)); done'
         check["helm"] = Command(("sh", "-c", loop, str(targets), *helm_argv(out / "helm-b")))

@@ -131,8 +131,15 @@ def render(profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_roo
 @click.argument("targets", nargs=-1)
 @out_option
 @strict_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that check targets side by side (default: one per usable CPU core).",
+)
 @user_errors
-def check(targets: tuple[str, ...], out_root: Path, strict: bool) -> None:
+def check(targets: tuple[str, ...], out_root: Path, strict: bool, jobs: int | None) -> None:
     """Re-render every target in OUT/ (or the TARGETS named) and exit 1 if any file differs."""
     from generator.drift import check_all
     from generator.writer import safe_target_dir
@@ -141,7 +148,8 @@ def check(targets: tuple[str, ...], out_root: Path, strict: bool) -> None:
     if not names:
         raise GeneratorError(f"{out_root}: no targets to check; run make render-all first")
     stale = 0
-    for name, outcome in zip(names, check_all([safe_target_dir(out_root, n) for n in names], strict), strict=True):
+    target_dirs = [safe_target_dir(out_root, name) for name in names]
+    for name, outcome in zip(names, check_all(target_dirs, strict, jobs), strict=True):
         if outcome.drift is None:
             click.echo(f"stale     {outcome.target_dir}: no params.yaml header to replay; render it again")
             stale += 1

@@ -37,8 +37,9 @@ def check_one(target_dir: Path, strict: bool) -> Outcome:
     return Outcome(target_dir, [c for c in compare(target_dir, files) if c.status != "identical"])
 
 
-def check_all(target_dirs: Sequence[Path], strict: bool) -> Iterator[Outcome]:
-    workers = min(len(os.sched_getaffinity(0)), len(target_dirs) - 1)
+def check_all(target_dirs: Sequence[Path], strict: bool, jobs: int | None = None) -> Iterator[Outcome]:
+    """`jobs`: targets checked at the same time (1: all in this process); None: one per usable CPU core."""
+    workers = min(jobs or len(os.sched_getaffinity(0)), len(target_dirs) - 1)
     if len(target_dirs) < PARALLEL_FROM or workers < 2:
         yield from (check_one(target_dir, strict) for target_dir in target_dirs)
         return

@@ -104,6 +104,8 @@ def test_check_of_many_targets_reports_in_order_like_one_by_one(run: Run, tmp_pa
     pdb.write_text(pdb.read_text() + "# edited\n")
     drift = run("check", "--out", str(out))
     assert drift.exit_code == 1
+    one_by_one = run("check", "--jobs", "1", "--out", str(out))
+    assert (one_by_one.exit_code, one_by_one.stdout) == (1, drift.stdout)
     assert drift.stdout.splitlines() == [
         "development: up to date",
         "durability: up to date",
