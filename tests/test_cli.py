@@ -106,6 +106,9 @@ def test_check_of_many_targets_reports_in_order_like_one_by_one(run: Run, tmp_pa
     assert drift.exit_code == 1
     one_by_one = run("check", "--jobs", "1", "--out", str(out))
     assert (one_by_one.exit_code, one_by_one.stdout) == (1, drift.stdout)
+    no_jobs = run("check", "--jobs", "0", "--out", str(out))
+    assert (no_jobs.exit_code, no_jobs.stdout) == (2, "")
+    assert no_jobs.stderr.startswith("error: Invalid value for '-j' / '--jobs': 0 is not in the range x>=1.")
     assert drift.stdout.splitlines() == [
         "development: up to date",
         "durability: up to date",
