@@ -16,6 +16,7 @@ import hashlib
 import marshal
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from importlib.util import MAGIC_NUMBER
 from pathlib import Path
@@ -88,15 +89,21 @@ def _read(path: Path) -> Any:
         return None  # missing, unreadable or not marshal data (a torn or foreign file): rebuild
 
 
+# Files of the same kind for other inputs (an upgraded dependency, an edited schema) are removed once
+# they are this old: two checkouts with their own virtualenvs share the cache and must not keep
+# removing each other's files.
+STALE_AFTER_SECONDS = 7 * 24 * 3600
+
+
 def _write_quietly(path: Path, data: bytes) -> None:
-    """Atomic (a reader sees the old file or the whole new one); any failure just skips the cache.
-    Older files of the same kind (an upgraded dependency, an edited schema) are removed."""
+    """Atomic (a reader sees the old file or the whole new one); any failure just skips the cache."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         kind = path.name.rsplit("-", 1)[0]
-        for older in path.parent.glob(f"{kind}-*.marshal"):
-            if older.name != path.name and older.name.rsplit("-", 1)[0] == kind:
-                older.unlink(missing_ok=True)
+        for other in path.parent.glob(f"{kind}-*.marshal"):
+            with contextlib.suppress(OSError):  # another process may remove it first
+                if other.name.rsplit("-", 1)[0] == kind and time.time() - other.stat().st_mtime > STALE_AFTER_SECONDS:
+                    other.unlink()
         descriptor, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
         try:
             with os.fdopen(descriptor, "wb") as stream:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from functools import cache, reduce
 from pathlib import Path
@@ -240,3 +241,33 @@ def test_edited_schema_file_is_compiled_anew(tmp_path: Path, monkeypatch: pytest
         with pytest.raises(Refused):
             compiled_validator("t", schema_file)(bad)
         assert list((tmp_path / "cache" / "code").glob("t-*.marshal"))
+
+
+def test_checkouts_sharing_the_cache_keep_their_files_and_stale_ones_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two virtualenvs compile the same kind from files at different paths: both stay cached. A file of
+    the same kind untouched for longer than STALE_AFTER_SECONDS is removed when another is written."""
+    from generator.compiled import STALE_AFTER_SECONDS, load_code
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    compiles: list[str] = []
+
+    def source(text: str) -> Callable[[], str]:
+        def compile_source() -> str:
+            compiles.append(text)
+            return f"value = {text!r}"
+
+        return compile_source
+
+    for _ in range(2):
+        load_code("kind", ["checkout-a"], source("a"))
+        load_code("kind", ["checkout-b"], source("b"))
+    assert compiles == ["a", "b"]  # each compiled once, then loaded: neither removed the other
+    files = sorted((tmp_path / "code").glob("kind-*.marshal"))
+    assert len(files) == 2
+    old = time.time() - STALE_AFTER_SECONDS - 60
+    os.utime(files[0], (old, old))
+    load_code("kind", ["upgraded"], source("c"))
+    assert len(list((tmp_path / "code").glob("kind-*.marshal"))) == 2
+    assert not files[0].exists() and files[1].exists()
