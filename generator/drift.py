@@ -39,7 +39,7 @@ def check_one(target_dir: Path, strict: bool) -> Outcome:
 
 def check_all(target_dirs: Sequence[Path], strict: bool, jobs: int | None = None) -> Iterator[Outcome]:
     """`jobs`: targets checked at the same time (1: all in this process); None: one per usable CPU core."""
-    workers = min(jobs or len(os.sched_getaffinity(0)), len(target_dirs) - 1)
+    workers = min(jobs or _usable_cores(), len(target_dirs) - 1)
     if len(target_dirs) < PARALLEL_FROM or workers < 2:
         yield from (check_one(target_dir, strict) for target_dir in target_dirs)
         return
@@ -49,6 +49,13 @@ def check_all(target_dirs: Sequence[Path], strict: bool, jobs: int | None = None
 
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         yield from pool.map(partial(check_one, strict=strict), target_dirs[1:])
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container's CPU set), where the OS says; else all of them."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _first_line(path: Path) -> str:
