@@ -78,7 +78,7 @@ def render_all(templates_dir: Path, context: dict[str, Any]) -> Rendered:
         for path, extra in _instances(name, context):
             text = _render(env, name, {**context, **extra})
             rendered.manifests[path], body = _canonical_manifest(text, name)
-            rendered.files[path] = f"{context['header']}\n{body}"
+            rendered.files[path] = f"{context['header']}\n{body}" if context["header"] else body
     return rendered
 
 
