@@ -1,9 +1,10 @@
 """The failure budget of a target: what it survives, computed in one place from its parameters.
 
 Worst cases per partition: a partition has RF replicas, and an acks=all write is acknowledged once
-every in-sync replica has it, which may be as few as min.insync.replicas. With broker.rack set (one
-StatefulSet per zone), Kafka spreads each partition's replicas over the zones; without it, replicas
-may share a zone. See docs/failure-budget.md.
+every in-sync replica has it, which may be as few as min.insync.replicas. With broker.rack set (the
+zone of each broker's node), Kafka spreads each partition's replicas over the zones; without it, replicas
+may share a zone. ZooKeeper servers spread evenly over the zones too, so a zone takes the largest share
+with it. See docs/failure-budget.md.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class FailureBudget:
     broker_losses_keeping_acked_data: int  # no acknowledged write can be lost (disks lost with the broker)
     zone_loss_keeps_writes: bool
     zone_loss_keeps_acked_data: bool
+    zone_loss_keeps_zookeeper: bool
     zookeeper_servers: int
     zookeeper_losses_tolerated: int
     broker_voluntary_disruption: int  # pods the broker PDB lets a drain evict at once
@@ -49,16 +51,40 @@ class FailureBudget:
             f"(RF {self.replication_factor} - min.insync.replicas {self.min_insync_replicas}).",
             f"{self.broker_losses_keeping_acked_data} broker loss(es) keep every acknowledged write"
             + (" (unclean leader election can elect a replica that lacks them)." if self.unclean_election else "."),
-            f"Loss of a whole zone ({self.zones} zones, {math.ceil(self.brokers / self.zones)} brokers in the "
-            f"largest): writes {'continue' if self.zone_loss_keeps_writes else 'can stop'}, acknowledged data "
-            f"{'kept' if self.zone_loss_keeps_acked_data else 'can be lost'}"
-            + ("." if self.rack_aware else " (replicas are not rack-aware: broker.rack is not set)."),
+            *self._zone_lines(),
             f"ZooKeeper: {self.zookeeper_losses_tolerated} of {self.zookeeper_servers} servers can be lost "
             "with quorum kept.",
             f"Voluntary disruptions: at most {self.broker_voluntary_disruption} broker(s) and "
             f"{self.zookeeper_voluntary_disruption} ZooKeeper server(s) at once.",
             f"One planned + one unplanned failure (R10, R22): {'yes' if self.planned_plus_unplanned.ok else 'NO'}"
             f" - {self.planned_plus_unplanned.reason}",
+        ]
+
+    def _zone_lines(self) -> list[str]:
+        if self.zones == 0:
+            return ["Zones: none listed (cluster.zones is empty), so no zone loss is planned for."]
+        largest = math.ceil(self.zookeeper_servers / self.zones)
+        left, quorum = self.zookeeper_servers - largest, self.zookeeper_servers // 2 + 1
+        zookeeper = (
+            f"ZooKeeper after the loss of a zone: {left} of {self.zookeeper_servers} servers left "
+            f"({largest} in the largest zone), "
+            + (
+                f"quorum of {quorum} kept."
+                if self.zone_loss_keeps_zookeeper
+                else f"below the quorum of {quorum}: "
+                + (
+                    "two zones cannot hold a ZooKeeper majority through the loss of either."
+                    if self.zones == 2
+                    else "every Kafka write stops until the zone is back."
+                )
+            )
+        )
+        return [
+            f"Loss of a whole zone ({self.zones} zones, {math.ceil(self.brokers / self.zones)} brokers in the "
+            f"largest): writes {'continue' if self.zone_loss_keeps_writes else 'can stop'}, acknowledged data "
+            f"{'kept' if self.zone_loss_keeps_acked_data else 'can be lost'}"
+            + ("." if self.rack_aware else " (replicas are not rack-aware: broker.rack is not set)."),
+            zookeeper,
         ]
 
 
@@ -71,20 +97,20 @@ def failure_budget(params: dict[str, Any]) -> FailureBudget:
     min_isr = int(_setting(config, "min.insync.replicas", 1))
     acks_all = str(_setting(producer, "acks", "all")) in ("all", "-1")
     unclean = config.get("unclean.leader.election.enable") is True
-    rack_aware = bool(kafka.get("rackAware"))  # one StatefulSet per zone, broker.rack = zone
+    rack_aware = bool(kafka.get("rackAware"))  # broker.rack = the zone of the broker's node
 
     keeps_writes = max(rf - min_isr, 0) if acks_all else max(rf - 1, 0)
     # acks=all: an acknowledged write is on at least min.insync.replicas replicas; anything less
     # than acks=all acknowledges after the leader alone.
     keeps_data = max(min_isr - 1, 0) if acks_all else 0
 
-    per_zone = math.ceil(brokers / zones)  # brokers in the largest zone (dealt out evenly)
-    zone_replicas = math.ceil(rf / min(rf, zones)) if rack_aware else min(rf, per_zone)
+    per_zone = math.ceil(brokers / max(zones, 1))  # brokers in the largest zone (spread evenly)
+    zone_replicas = math.ceil(rf / min(rf, max(zones, 1))) if rack_aware else min(rf, per_zone)
     zone_keeps_writes = rf - zone_replicas >= (min_isr if acks_all else 1)
     zone_keeps_data = zone_replicas <= keeps_data
 
     quorum = zk["replicas"] // 2 + 1
-    zk_min_available = zk["pdb"]["minAvailable"] or quorum
+    zk_in_largest_zone = math.ceil(zk["replicas"] / max(zones, 1))  # the topology spread deals them out evenly
     budget = dict(
         brokers=brokers,
         zones=zones,
@@ -97,10 +123,11 @@ def failure_budget(params: dict[str, Any]) -> FailureBudget:
         broker_losses_keeping_acked_data=keeps_data,
         zone_loss_keeps_writes=zone_keeps_writes,
         zone_loss_keeps_acked_data=zone_keeps_data,
+        zone_loss_keeps_zookeeper=zk["replicas"] - zk_in_largest_zone >= quorum,
         zookeeper_servers=zk["replicas"],
         zookeeper_losses_tolerated=zk["replicas"] - quorum,
         broker_voluntary_disruption=kafka["pdb"]["maxUnavailable"],
-        zookeeper_voluntary_disruption=zk["replicas"] - zk_min_available,
+        zookeeper_voluntary_disruption=zk["pdb"]["maxUnavailable"],
     )
     return FailureBudget(**budget, planned_plus_unplanned=_two_failures(budget))
 

@@ -62,6 +62,8 @@ def user_errors(command: F) -> F:
         except GeneratorError as error:
             for line in error.lines():
                 click.echo(f"error: {line}", err=True)
+            for detail in getattr(error, "details", ()):
+                click.echo(f"  {shown(detail)}", err=True)
             sys.exit(EXIT_BAD_INPUT)
 
     return wrapper  # type: ignore[return-value]
@@ -112,14 +114,24 @@ def cli() -> None:
 @set_option
 @out_option
 @strict_option
+@click.option(
+    "--allow-identity-change",
+    "allow_identity_change",
+    is_flag=True,
+    help="Write even if brokers or ZooKeeper servers (and the PVCs named after them) would go or be renamed.",
+)
 @user_errors
-def render(profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_root: Path, strict: bool) -> None:
+def render(
+    profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_root: Path, strict: bool, allow_identity_change: bool
+) -> None:
     """Render, validate and write OUT/<target>/ (written only when everything validated)."""
     from generator.target import Request, build
-    from generator.writer import write
+    from generator.writer import safe_target_dir, write
 
     result = build(Request(profiles_spec, site, sets), strict=strict)
     _print_warnings(result.warnings)
+    if not allow_identity_change:
+        _refuse_identity_changes(safe_target_dir(out_root, result.target), result.files)
     changes = write(out_root, result.target, result.files)
     for change in changes:
         click.echo(f"{change.status:<9} {out_root / result.target / change.path}")
@@ -160,6 +172,27 @@ def check(targets: tuple[str, ...], out_root: Path, strict: bool, jobs: int | No
         click.echo(f"{name}: {'stale, run: make render-all' if outcome.drift else 'up to date'}")
     if stale:
         sys.exit(EXIT_DRIFT)
+
+
+def _refuse_identity_changes(target_dir: Path, files: dict[str, str]) -> None:
+    import yaml
+
+    from generator.errors import IdentityChange
+    from generator.identity import ALLOW_FLAG, identities, lost, on_disk
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    sets = [yaml.load(text, Loader=loader) for path, text in files.items() if _is_statefulset(path, text)]
+    gone = lost(on_disk(target_dir), identities(sets))
+    if gone:
+        raise IdentityChange(
+            f"render would remove or rename brokers and their volumes in {target_dir} (pass {ALLOW_FLAG} to "
+            "accept it):",
+            [identity.line() for identity in gone],
+        )
+
+
+def _is_statefulset(path: str, text: str) -> bool:
+    return path.startswith("kubernetes/") and "\nkind: StatefulSet\n" in text
 
 
 def _drift_word(status: str) -> str:

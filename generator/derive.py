@@ -6,21 +6,25 @@ client key sets and the librdkafka translation of the Java client keys.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 MIB = 1024 * 1024
 BUFFER_MEMORY_FLOOR = 32 * MIB  # the Java producer's default buffer.memory (R38)
-KAFKA_DATA_MOUNT = "/var/lib/kafka"  # the PVC's root may hold lost+found, which Kafka cannot load as a log
-KAFKA_DATA_DIR = f"{KAFKA_DATA_MOUNT}/data"  # so log.dirs is a folder inside the volume
-KAFKA_LOG_DIR = "/var/log/kafka"
-ZOOKEEPER_DATA_DIR = "/var/lib/zookeeper/data"
-ZOOKEEPER_DATALOG_DIR = "/var/lib/zookeeper/datalog"
-ZOOKEEPER_LOG_DIR = "/logs"  # ZOO_LOG_DIR of the official image
+# The PVC is mounted exactly on the image's declared VOLUME (generator/images.yaml): a mount anywhere else
+# leaves the runtime's anonymous volume over that path, and data written there is lost with the container.
+KAFKA_DATA_MOUNT = "/var/lib/kafka/data"
+KAFKA_DATA_DIR = f"{KAFKA_DATA_MOUNT}/logs"  # the volume's root may hold lost+found, which Kafka cannot load as a log
+KAFKA_LOG_DIR = "/var/log/kafka"  # under no image VOLUME; an emptyDir for the GC log
+ZOOKEEPER_DATA_DIR = "/data"  # ZOO_DATA_DIR, ZOO_DATA_LOG_DIR, ZOO_LOG_DIR of the official image, each a VOLUME
+ZOOKEEPER_DATALOG_DIR = "/datalog"
+ZOOKEEPER_LOG_DIR = "/logs"
 CONFIG_MOUNT = "/config"
-BROKER_SET_LABEL = "kafka-profiles/broker-set"
-BROKER_ID_STRIDE = 100  # zone N's brokers get ids (and pod ordinals) from N x 100: at most 100 per zone
+ZONE_LABEL = "topology.kubernetes.io/zone"
+# GC logs rotate within half their emptyDir; the rest is headroom for the JVM's crash files.
+KAFKA_GC_LOG = {"filecount": 4, "filesize": "16M"}
+ZOOKEEPER_GC_LOG = {"filecount": 4, "filesize": "16M"}
+LOGS_VOLUME = {"kafka": "256Mi", "zookeeper": "256Mi"}
 
 # Java client key -> librdkafka key. Same-named keys are listed too, so that every key a profile
 # sets has a reviewed translation; anything missing here is refused rather than dropped.
@@ -163,11 +167,7 @@ def _zookeeper(params: dict[str, Any], names: Names) -> dict[str, Any]:
         **{f"server.{s['id']}": f"{s['host']}:{ports['quorum']}:{ports['election']}" for s in servers},
     }
     quorum = zk["replicas"] // 2 + 1
-    gc_log = (
-        [f"-Xlog:gc*:file={ZOOKEEPER_LOG_DIR}/zookeeper-gc.log:time,tags:filecount=10,filesize=20M"]
-        if zk["gc"]["logging"]
-        else []
-    )
+    gc_log = [_gc_log(f"{ZOOKEEPER_LOG_DIR}/zookeeper-gc.log", ZOOKEEPER_GC_LOG)] if zk["gc"]["logging"] else []
     jvm = [f"-Xms{zk['heap']['initial']}", f"-Xmx{zk['heap']['max']}", *_gc_flags(zk["gc"], False), *gc_log]
     return {
         **zk,
@@ -184,12 +184,12 @@ def _zookeeper(params: dict[str, Any], names: Names) -> dict[str, Any]:
         "servers": servers,
         "connect": ",".join(f"{s['host']}:{ports['client']}" for s in servers),
         "quorum": quorum,
-        "pdb_min_available": zk["pdb"]["minAvailable"] or quorum,
         "jvm_flags": " ".join(jvm),
         "zoo_cfg": config,
         "data_dir": ZOOKEEPER_DATA_DIR,
         "datalog_dir": ZOOKEEPER_DATALOG_DIR,
         "log_dir": ZOOKEEPER_LOG_DIR,
+        "logs_volume": LOGS_VOLUME["zookeeper"],
     }
 
 
@@ -198,20 +198,17 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
     name = f"{names.cluster}-broker"
     port = kafka["ports"]["internal"]
     selector, labels = _labels(names, "kafka", kafka["version"])
-    sets = broker_sets(name, kafka["replicas"], params["cluster"]["zones"] if kafka["rackAware"] else None)
-    for s in sets:  # each StatefulSet selects only its own pods; PDB and Services select them all
-        s["selector"] = {**selector, BROKER_SET_LABEL: s["name"]}
-        s["labels"] = {**labels, BROKER_SET_LABEL: s["name"]}
+    # One StatefulSet: pod ordinal N is broker N, whatever the zones, their order or rack awareness, and
+    # the StatefulSet controller rolls one broker at a time over all of them (a set per zone rolled
+    # the zones at once). The zone comes from the node the pod lands on (start-kafka.sh).
     brokers = [
         {
             "id": broker_id,
-            "name": f"{s['name']}-{broker_id}",
-            "host": names.fqdn(f"{s['name']}-{broker_id}"),
-            "zone": s["zone"],
-            "selector": {**selector, "statefulset.kubernetes.io/pod-name": f"{s['name']}-{broker_id}"},
+            "name": f"{name}-{broker_id}",
+            "host": names.fqdn(f"{name}-{broker_id}"),
+            "selector": {**selector, "statefulset.kubernetes.io/pod-name": f"{name}-{broker_id}"},
         }
-        for s in sets
-        for broker_id in range(s["start"], s["start"] + s["replicas"])
+        for broker_id in range(kafka["replicas"])
     ]
     bootstrap_service = f"{names.cluster}-bootstrap"
     server_properties = {
@@ -223,6 +220,7 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
         "zookeeper.connect": zookeeper_connect,
     }
     heap = kafka["heap"]["size"]
+    gc_log = _gc_log(f"{KAFKA_LOG_DIR}/kafkaServer-gc.log", KAFKA_GC_LOG) if kafka["gc"]["logging"] else ""
     return {
         **kafka,
         "name": name,
@@ -235,7 +233,6 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
         "image_ref": _image(kafka["image"], kafka["version"]),
         "annotations": scan_exceptions(kafka["image"]),
         "resources": _with_ephemeral_storage(kafka["resources"], EPHEMERAL_STORAGE["kafka"]),
-        "sets": sets,
         "brokers": brokers,
         "port": port,
         "server_properties": server_properties,
@@ -248,29 +245,20 @@ def _kafka(params: dict[str, Any], names: Names, zookeeper_connect: str) -> dict
                 "-Djava.awt.headless=true",
             ]
         ),
-        # kafka-server-start.sh turns GC logging on with -loggc, into LOG_DIR (R01)
-        "extra_args": "-name kafkaServer -loggc" if kafka["gc"]["logging"] else "-name kafkaServer",
+        # R01. Not kafka-server-start.sh's -loggc: kafka-run-class.sh would then replace these options
+        # with its own 10 x 100M rotation, more than the logs volume holds.
+        "gc_log_opts": gc_log,
+        "extra_args": "-name kafkaServer",
+        "log4j_opts": f"-Dlog4j.configuration=file:{CONFIG_MOUNT}/log4j.properties",
         "data_mount": KAFKA_DATA_MOUNT,
         "log_dir": KAFKA_LOG_DIR,
+        "logs_volume": LOGS_VOLUME["kafka"],
+        "zone_label": ZONE_LABEL,
     }
 
 
-def broker_sets(name: str, replicas: int, zones: list[str] | None) -> list[dict[str, Any]]:
-    """The broker StatefulSets. Rack-aware: one per zone, pinned to it, brokers dealt out evenly and
-    numbered from the zone's index x 100, so broker ids stay unique and the zone is known at start."""
-    if zones is None:
-        return [{"name": name, "zone": None, "start": 0, "replicas": replicas}]
-    counts = [replicas // len(zones) + (1 if index < replicas % len(zones) else 0) for index in range(len(zones))]
-    return [
-        {"name": f"{name}-{zone_label(zone)}", "zone": zone, "start": index * BROKER_ID_STRIDE, "replicas": count}
-        for index, (zone, count) in enumerate(zip(zones, counts, strict=True))
-        if count
-    ]
-
-
-def zone_label(zone: str) -> str:
-    """A zone name as it can stand in an object name (DNS label: lower case, digits, '-')."""
-    return re.sub(r"[^a-z0-9-]", "-", zone.lower()).strip("-")
+def _gc_log(path: str, rotation: dict[str, Any]) -> str:
+    return f"-Xlog:gc*:file={path}:time,tags:filecount={rotation['filecount']},filesize={rotation['filesize']}"
 
 
 def buffer_memory(params: dict[str, Any]) -> int:

@@ -50,6 +50,14 @@ class OutputError(GeneratorError):
     """The output folder cannot be written safely."""
 
 
+class IdentityChange(GeneratorError):
+    """A render would remove or rename pods that own data; `details` lists them, one per line."""
+
+    def __init__(self, message: str, details: list[str]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
 def shown(text: str) -> str:
     """`text` on one line for messages and comments: characters that are not printable (line breaks,
     tabs, control and format characters, lone surrogates) are written as Python escapes."""

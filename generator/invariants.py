@@ -1,14 +1,17 @@
 """Cross-object invariants over the rendered manifests, checked before anything is written.
 
 Schemas prove each object is well-formed; these prove the objects fit together: selectors that select,
-budgets that keep quorum and in-sync replicas, spreads that can be scheduled.
+budgets that keep quorum and in-sync replicas, spreads that can be scheduled, and state written where
+it survives the container (the images' declared VOLUMEs, generator/images.yaml).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
+from generator.images import facts_for_image
 from generator.serialize import parse_properties
 
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"  # set on each pod by the StatefulSet controller
@@ -37,6 +40,7 @@ def _problems(manifest: dict[str, Any], sets: Manifests, manifests: Manifests) -
             yield f"selector {_show(selector)} matches no pod of any StatefulSet"
     elif kind == "StatefulSet":
         yield from _statefulset(manifest)
+        yield from _state_paths(manifest, manifests)
 
 
 def _pdb(pdb: dict[str, Any], sets: Manifests, manifests: Manifests) -> Iterator[str]:
@@ -48,10 +52,11 @@ def _pdb(pdb: dict[str, Any], sets: Manifests, manifests: Manifests) -> Iterator
     replicas = sum(s["spec"]["replicas"] for s in selected)
     if selected[0]["metadata"]["name"].endswith("-zookeeper"):
         quorum = replicas // 2 + 1
-        if pdb["spec"].get("minAvailable", 0) < quorum:
+        available = replicas - pdb["spec"].get("maxUnavailable", replicas - pdb["spec"].get("minAvailable", 0))
+        if replicas > 1 and available < quorum:
             yield (
-                f"minAvailable {pdb['spec'].get('minAvailable')} is below the quorum of {quorum} for "
-                f"{replicas} servers: a drain could stop ZooKeeper and with it every Kafka write [R07]"
+                f"a drain may leave {available} of {replicas} servers, below the quorum of {quorum}: "
+                "it could stop ZooKeeper and with it every Kafka write [R07]"
             )
         return
     if replicas < 2:
@@ -95,6 +100,66 @@ def _statefulset(statefulset: dict[str, Any]) -> Iterator[str]:
             )
         if min_domains > statefulset["spec"]["replicas"]:
             yield f"topology spread minDomains {min_domains} exceeds replicas {statefulset['spec']['replicas']} [R22]"
+
+
+# Where each component keeps what must outlive its container: config keys and environment variables.
+_STATE_KEYS = {"server.properties": ("log.dirs",), "zoo.cfg": ("dataDir", "dataLogDir")}
+_STATE_ENV = ("LOG_DIR", "ZOO_LOG_DIR")
+_GC_LOG_FILE = re.compile(r"-Xlog:gc\S*?:file=([^:\s]+)")
+
+
+def _state_paths(statefulset: dict[str, Any], manifests: Manifests) -> Iterator[str]:
+    """Every data or log path a container writes lies on a volumeMount, and never under an image VOLUME
+    that no mount equals: containerd mounts an anonymous, container-scoped volume on such a path, over
+    the shallower mount, and what is written there is gone when the container restarts."""
+    pod = statefulset["spec"]["template"]["spec"]
+    configmaps = {
+        m["metadata"]["name"]: m.get("data") or {} for m in manifests.values() if m.get("kind") == "ConfigMap"
+    }
+    volumes = {v["name"]: v for v in pod.get("volumes", [])}
+    for container in pod["containers"]:
+        mounts = [m["mountPath"].rstrip("/") or "/" for m in container.get("volumeMounts", [])]
+        facts = facts_for_image(container["image"])
+        for what, path in _written_paths(container, volumes, configmaps):
+            under = [v for v in (facts.volumes if facts else ()) if _within(path, v) and v not in mounts]
+            if under:
+                yield (
+                    f"container {container['name']} writes {what} {path} under the image's VOLUME {under[0]} "
+                    f"({facts.repository if facts else '?'}), which no volumeMount equals: the runtime mounts an "
+                    "anonymous volume there and the data is gone at the next container restart"
+                )
+            elif not any(_within(path, mount) for mount in mounts):
+                yield (
+                    f"container {container['name']} writes {what} {path} on no volumeMount: the root filesystem "
+                    "is read-only, and a writable one would lose it with the container"
+                )
+
+
+def _written_paths(
+    container: dict[str, Any], volumes: dict[str, Any], configmaps: dict[str, dict[str, str]]
+) -> Iterator[tuple[str, str]]:
+    for variable in container.get("env", []):
+        value = variable.get("value") or ""
+        if variable["name"] in _STATE_ENV:
+            yield variable["name"], value
+        for gc_log in _GC_LOG_FILE.findall(value):
+            yield "its GC log", gc_log
+    for mount in container.get("volumeMounts", []):
+        source = volumes.get(mount["name"], {}).get("configMap")
+        if source is None:
+            continue
+        for file, keys in _STATE_KEYS.items():
+            text = configmaps.get(source["name"], {}).get(file)
+            if text is None:
+                continue
+            settings = parse_properties(text)
+            for key in keys:
+                for path in filter(None, settings.get(key, "").split(",")):
+                    yield key, path.strip()
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _zones(spec: dict[str, Any]) -> list[str] | None:

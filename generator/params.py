@@ -258,26 +258,51 @@ def idempotence_needs_acks_all(m: Merged) -> list[Finding]:
 
 def zookeeper_pdb_keeps_quorum(m: Merged) -> list[Finding]:
     zk = m.params["zookeeper"]
-    quorum, chosen = zk["replicas"] // 2 + 1, zk["pdb"]["minAvailable"]
-    if chosen is None:
-        return []
-    if chosen < quorum:
+    spare = zk["replicas"] - (zk["replicas"] // 2 + 1)  # servers that can be down with quorum kept
+    chosen = zk["pdb"]["maxUnavailable"]
+    limit = max(spare - 1, 1)  # a drain must leave room for one crash, where the ensemble has it
+    if _production(m) and chosen > limit:
         return [
             _err(
                 m,
-                "zookeeper.pdb.minAvailable",
-                f"{chosen} lets a drain break quorum; allowed: "
-                f"{quorum}..{zk['replicas']} for {zk['replicas']} servers (or null = {quorum})",
+                "zookeeper.pdb.maxUnavailable",
+                f"{chosen} lets a drain take {chosen} of {zk['replicas']} servers, leaving room for "
+                f"{max(spare - chosen, 0)} crash(es) before quorum is lost; allowed: {'1' if limit == 1 else f'1..{limit}'}",
                 "R07",
+                "C12",
             )
         ]
-    if chosen > zk["replicas"]:
+    return []
+
+
+# The first Kubernetes minor that serves what the manifests need (fields a server older than that drops).
+SERVED_FROM = (1, 27)  # persistentVolumeClaimRetentionPolicy, unhealthyPodEvictionPolicy (beta, on by default)
+ZONE_LABELS_FROM = (1, 35)  # PodTopologyLabels admission copies the node's zone label onto pods (beta, on)
+
+
+def kubernetes_versions_served(m: Merged) -> list[Finding]:
+    versions = m.params["cluster"]["kubernetesVersions"]
+    oldest = min(versions, key=lambda v: tuple(int(part) for part in v.split(".")))
+    minor = tuple(int(part) for part in oldest.split("."))
+    key = "cluster.kubernetesVersions"
+    if minor < SERVED_FROM:
         return [
             _err(
                 m,
-                "zookeeper.pdb.minAvailable",
-                f"{chosen} exceeds zookeeper.replicas={zk['replicas']}; no node could ever be drained",
-                "R07",
+                key,
+                f"{oldest} does not serve persistentVolumeClaimRetentionPolicy and unhealthyPodEvictionPolicy, "
+                "which every target uses; allowed: 1.27 or newer",
+            )
+        ]
+    if m.params["kafka"]["rackAware"] and minor < ZONE_LABELS_FROM:
+        return [
+            _err(
+                m,
+                key,
+                f"{oldest} does not copy the node's zone label onto pods (PodTopologyLabels admission, on by "
+                "default from 1.35), which rack-aware brokers read broker.rack from; allowed: 1.35 or newer, "
+                "or kafka.rackAware=false",
+                "R22",
             )
         ]
     return []
@@ -453,13 +478,15 @@ def zone_loss(m: Merged) -> list[Finding]:
     from generator.budget import failure_budget
 
     budget = failure_budget(m.params)
-    if not _production(m) or (budget.zone_loss_keeps_writes and budget.zone_loss_keeps_acked_data):
+    kept = (budget.zone_loss_keeps_writes, budget.zone_loss_keeps_acked_data, budget.zone_loss_keeps_zookeeper)
+    if not _production(m) or budget.zones == 0 or all(kept):
         return []
     lost = [
         what
         for what, kept in (
             ("acks=all writes stop", budget.zone_loss_keeps_writes),
             ("acknowledged writes can be lost", budget.zone_loss_keeps_acked_data),
+            ("ZooKeeper loses quorum", budget.zone_loss_keeps_zookeeper),
         )
         if not kept
     ]
@@ -480,47 +507,28 @@ def zone_loss(m: Merged) -> list[Finding]:
     ]
 
 
-def broker_sets_fit(m: Merged) -> list[Finding]:
-    """Rack-aware brokers run as one StatefulSet per zone: names must stay valid and ids unique."""
-    from generator.derive import BROKER_ID_STRIDE, broker_sets, zone_label
-
+def brokers_fill_zones(m: Merged) -> list[Finding]:
+    """Rack-aware replica placement gives each zone's brokers an equal share of replicas only when every
+    zone holds as many brokers (R22)."""
     kafka, zones = m.params["kafka"], m.params["cluster"]["zones"]
     if not kafka["rackAware"]:
         return []
-    labels = [zone_label(zone) for zone in zones]
-    if "" in labels or len(set(labels)) != len(labels):
-        return [
-            _err(
-                m,
-                "cluster.zones",
-                f"{zones} do not give distinct object names ({labels}); allowed: zone "
-                "names that differ in letters or digits",
-                "R22",
-            )
-        ]
-    sets = broker_sets(f"{m.params['cluster']['name']}-broker", kafka["replicas"], zones)
-    longest = max(sets, key=lambda s: len(s["name"]))["name"]
-    if len(longest) > 52:
-        return [
-            _err(
-                m,
-                "cluster.zones",
-                f"StatefulSet name {longest!r} is {len(longest)} characters; allowed: "
-                "52 (Kubernetes adds a revision hash to it); shorten cluster.name or the zone names",
-                "R22",
-            )
-        ]
-    if max(s["replicas"] for s in sets) > BROKER_ID_STRIDE:
-        return [
-            _err(
-                m,
-                "kafka.replicas",
-                f"{kafka['replicas']} brokers over {len(zones)} zones exceed "
-                f"{BROKER_ID_STRIDE} per zone, the broker id range of a zone",
-                "R22",
-            )
-        ]
-    return []
+    if not zones:
+        return [_err(m, "kafka.rackAware", "true with no cluster.zones; allowed: false, or list the zones", "R22")]
+    brokers = kafka["replicas"]
+    if brokers % len(zones) == 0 or not _production(m):
+        return []
+    counts = "/".join(str(brokers // len(zones) + (1 if i < brokers % len(zones) else 0)) for i in range(len(zones)))
+    return [
+        _warn(
+            m,
+            "kafka.replicas",
+            f"{brokers} brokers over {len(zones)} zones is {counts}: with broker.rack, the zone with fewer "
+            "brokers holds a replica of every partition its brokers can take, so they carry more than their "
+            f"share; allowed: a multiple of {len(zones)}",
+            "R22",
+        )
+    ]
 
 
 CONFIG_SECTIONS = (  # parameter section -> catalog component and the version parameter it follows
@@ -588,7 +596,8 @@ RULES: tuple[Rule, ...] = (
     partitions_per_broker,
     buffer_memory_fits_batches,
     zone_loss,
-    broker_sets_fit,
+    brokers_fill_zones,
+    kubernetes_versions_served,
     config_values_representable,
     no_secrets,
 )

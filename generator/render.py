@@ -1,7 +1,7 @@
 """Render every template into memory: {output path: canonical text}.
 
-Config files render first, because the Kubernetes ConfigMaps carry them verbatim and the pod
-templates carry their checksum. Every Kubernetes template yields exactly one object, which is
+Config files render first, because the Kubernetes ConfigMaps carry them verbatim and are named
+by a hash of them. Every Kubernetes template yields exactly one object, which is
 parsed back and re-dumped canonically, so key order never depends on how a template is written.
 """
 
@@ -26,10 +26,10 @@ from generator.serialize import canonical_yaml, json_text, properties_text
 _FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # A template whose name holds a placeholder renders once per item: (context list, variable name).
-PLACEHOLDERS = {"{broker}": ("brokers", "broker"), "{brokerset}": ("sets", "brokerset")}
-# The files each component's ConfigMap carries (and whose checksum rolls its pods).
+PLACEHOLDERS = {"{broker}": ("brokers", "broker")}
+# The files each component's ConfigMap carries (and whose hash names it, so a change rolls its pods).
 CONFIGMAP_FILES = {
-    "kafka": ("server.properties", "start-kafka.sh", "kafka-ready.sh"),
+    "kafka": ("server.properties", "log4j.properties", "start-kafka.sh", "kafka-ready.sh"),
     "zookeeper": ("zoo.cfg", "start-zookeeper.sh", "zookeeper-probe.sh"),
 }
 
@@ -73,10 +73,12 @@ def render_all(templates_dir: Path, context: dict[str, Any]) -> Rendered:
     config_templates = sorted(p for p in env.list_templates() if p.startswith("config/"))
     for name in config_templates:
         rendered.files[name.removesuffix(".j2")] = _render(env, name, context)
-    context = {**context, "configmaps": _configmaps(rendered.files)}
+    context = {**context, "configmaps": _configmaps(rendered.files, context)}
     for name in sorted(p for p in env.list_templates() if p.startswith("kubernetes/")):
         for path, extra in _instances(name, context):
             text = _render(env, name, {**context, **extra})
+            if not text.strip():
+                continue  # an optional object that this target does not have (templates/kubernetes/namespace.yaml.j2)
             rendered.manifests[path], body = _canonical_manifest(text, name)
             rendered.files[path] = f"{context['header']}\n{body}" if context["header"] else body
     return rendered
@@ -145,13 +147,18 @@ def _parse_slowly(text: str, name: str) -> list[Any]:
         ) from None
 
 
-def _configmaps(files: dict[str, str]) -> dict[str, dict[str, Any]]:
-    """Per component: the files its ConfigMap carries and their checksum for the pod template."""
+CONFIGMAP_HASH_LENGTH = 10  # hex digits of sha256, as short as Kustomize's generator suffix
+
+
+def _configmaps(files: dict[str, str], context: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Per component: the files its ConfigMap carries and its name, the base name plus a hash of them
+    (deterministic, like Kustomize's configMapGenerator), so each pod template revision pins its config."""
     maps: dict[str, dict[str, Any]] = {}
     for component, names in CONFIGMAP_FILES.items():
         data = {name: files[f"config/{name}"] for name in names}
-        joined = "".join(f"{name}\n{text}" for name, text in sorted(data.items()))
-        maps[component] = {"data": data, "checksum": hashlib.sha256(joined.encode("utf-8")).hexdigest()}
+        joined = "".join(f"{len(name)}:{name}{len(text)}:{text}" for name, text in sorted(data.items()))
+        digest = hashlib.sha256(joined.encode("utf-8")).hexdigest()[:CONFIGMAP_HASH_LENGTH]
+        maps[component] = {"data": data, "name": f"{context[component]['configmap']}-{digest}"}
     return maps
 
 

@@ -20,6 +20,7 @@ COMMITTED_TARGETS = (
     "throughput",
     "low-latency",
     "high-availability,throughput",
+    "development",
 )
 
 

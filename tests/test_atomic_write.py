@@ -110,6 +110,10 @@ def test_sigkill_at_any_point_leaves_the_old_or_the_new_tree(
     write(out, TARGET, old)
     write(out, "bystander", {"a.txt": "another target\n"})
     old_tree, bystander = tree(out / TARGET), tree(out / "bystander")
+    # Every code path of a write once in this process first: a module that shutil imports lazily on
+    # its first rmtree would otherwise add operations to the probe's child that later children lack.
+    write(tmp_path / "warm-up", TARGET, old)
+    write(tmp_path / "warm-up", TARGET, new)
     probe = tmp_path / "probe"
     write(probe, TARGET, old)
     operations = write_in_child(probe, new, kill_at=None)

@@ -18,7 +18,7 @@ def test_render_reports_each_file_and_a_summary(run: Run, tmp_path: Path) -> Non
     result = run("render", "ha", "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert f"created   {tmp_path}/high-availability/kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml" in lines
+    assert f"created   {tmp_path}/high-availability/kubernetes/kafka/statefulset.yaml" in lines
     assert lines[-1] == (
         "high-availability: 30 created, 0 updated, 0 identical, 0 removed; 17 Kubernetes resources valid "
         "against 1.30 and 1.37 (strict); 6 config files valid against the key catalog"
@@ -76,7 +76,7 @@ def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> 
     assert clean.exit_code == 0, clean.output
     assert clean.stdout.splitlines() == ["durability: up to date", "low-latency: up to date"]
 
-    statefulset = out / "durability/kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"
+    statefulset = out / "durability/kubernetes/kafka/statefulset.yaml"
     statefulset.write_text(statefulset.read_text().replace("replicas: 2", "replicas: 3"))
     (out / "durability/config/zoo.cfg").unlink()
     (out / "durability/extra.yaml").write_text("x: 1\n")
@@ -85,7 +85,7 @@ def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> 
     assert drift.stdout.splitlines() == [
         f"missing   {out}/durability/config/zoo.cfg",
         f"extra     {out}/durability/extra.yaml",
-        f"changed   {out}/durability/kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml",
+        f"changed   {out}/durability/kubernetes/kafka/statefulset.yaml",
         "durability: stale, run: make render-all",
         "low-latency: up to date",
     ]

@@ -14,7 +14,7 @@ from generator.target import Build, Request, Sources, build
 from tests.conftest import write
 
 STATEFULSETS = {
-    "kafka": "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml",
+    "kafka": "kubernetes/kafka/statefulset.yaml",
     "zookeeper": "kubernetes/zookeeper/statefulset.yaml",
 }
 
@@ -157,7 +157,7 @@ def test_pods_are_hardened_and_spread(ha: Build) -> None:
 def test_jvm_flags_follow_the_runbook(ha: Build) -> None:
     env = {
         e["name"]: e.get("value")
-        for e in manifest(ha, "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["template"]["spec"][
+        for e in manifest(ha, "kubernetes/kafka/statefulset.yaml")["spec"]["template"]["spec"][
             "containers"
         ][0]["env"]
     }
@@ -175,7 +175,7 @@ def test_jvm_flags_follow_the_runbook(ha: Build) -> None:
 
 def test_zgc_is_selectable() -> None:
     result = build(Request("durability", sets=("kafka.gc.collector=ZGC",)))
-    assert "-XX:+UseZGC -XX:+ZGenerational" in result.files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+    assert "-XX:+UseZGC -XX:+ZGenerational" in result.files["kubernetes/kafka/statefulset.yaml"]
 
 
 def test_throughput_clients_in_both_families() -> None:
@@ -197,7 +197,7 @@ def test_image_digest_pins_the_image() -> None:
     digest = "sha256:" + "a" * 64
     result = build(Request("durability", sets=(f"kafka.image.digest={digest}",)))
     assert (
-        f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+        f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset.yaml"]
     )
 
 

@@ -18,7 +18,7 @@ from generator.target import Build, Request, Sources, build, load
 from tests.conftest import REPO
 
 STATEFULSETS = {
-    "kafka": "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml",
+    "kafka": "kubernetes/kafka/statefulset.yaml",
     "zookeeper": "kubernetes/zookeeper/statefulset.yaml",
 }
 
@@ -55,14 +55,14 @@ def test_gc_logging_on_for_brokers_and_zookeeper() -> None:
     assert env("durability", "kafka")["EXTRA_ARGS"] == "-name kafkaServer -loggc"
     assert env("durability", "kafka")["LOG_DIR"] == "/var/log/kafka"
     assert "-Xlog:gc*:file=/logs/zookeeper-gc.log" in env("durability", "zookeeper")["SERVER_JVMFLAGS"]
-    off = target("durability", "kafka.gc.logging=false").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+    off = target("durability", "kafka.gc.logging=false").files["kubernetes/kafka/statefulset.yaml"]
     assert "-loggc" not in off
 
 
 def test_g1_by_default_zgc_selectable() -> None:
     """R02: G1 by default, generational ZGC selectable for the brokers."""
     assert "-XX:+UseG1GC -XX:MaxGCPauseMillis=20" in env("durability", "kafka")["KAFKA_JVM_PERFORMANCE_OPTS"]
-    zgc = target("durability", "kafka.gc.collector=ZGC").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+    zgc = target("durability", "kafka.gc.collector=ZGC").files["kubernetes/kafka/statefulset.yaml"]
     assert "-XX:+UseZGC -XX:+ZGenerational" in zgc and "UseG1GC" not in zgc
 
 
@@ -142,7 +142,7 @@ def test_statefulsets_with_claims_and_headless_services() -> None:
     """R11, R20: StatefulSets with volumeClaimTemplates (Kafka logs; ZooKeeper data and transaction log)
     and headless Services for stable DNS."""
     zk = doc("durability", "kubernetes/zookeeper/statefulset.yaml")["spec"]
-    kafka = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]
+    kafka = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]
     assert [c["metadata"]["name"] for c in zk["volumeClaimTemplates"]] == ["data", "datalog"]
     assert [c["metadata"]["name"] for c in kafka["volumeClaimTemplates"]] == ["data"]
     assert zk["serviceName"] == "kafka-zookeeper-headless" and kafka["serviceName"] == "kafka-broker-headless"
@@ -153,12 +153,12 @@ def test_statefulsets_with_claims_and_headless_services() -> None:
 
 def test_storage_class_is_a_parameter_with_on_prem_default() -> None:
     """R12: the storage class is a parameter; on-premises local storage by default."""
-    claim = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["volumeClaimTemplates"][
+    claim = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]["volumeClaimTemplates"][
         0
     ]
     assert claim["spec"]["storageClassName"] == "local-storage"
     cloud = target("durability", "cluster.storageClass=gce-pd").files[
-        "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"
+        "kubernetes/kafka/statefulset.yaml"
     ]
     assert "storageClassName: gce-pd" in cloud
 
@@ -188,13 +188,13 @@ def test_probes_on_every_pod() -> None:
 
 def test_canary_rollout_with_partition() -> None:
     """R16, C04: StatefulSet RollingUpdate with a partition for canary roll-outs (no maxSurge)."""
-    strategy = doc("durability", "kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml")["spec"]["updateStrategy"]
+    strategy = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]["updateStrategy"]
     assert strategy == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
     canary = yaml.safe_load(
-        target("durability", "kafka.rollout.partition=4").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+        target("durability", "kafka.rollout.partition=4").files["kubernetes/kafka/statefulset.yaml"]
     )
     assert canary["spec"]["updateStrategy"]["rollingUpdate"]["partition"] == 4
-    assert "maxSurge" not in target("durability").files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"]
+    assert "maxSurge" not in target("durability").files["kubernetes/kafka/statefulset.yaml"]
 
 
 def test_no_host_path_anywhere() -> None:

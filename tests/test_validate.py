@@ -14,7 +14,7 @@ from generator.target import Request, Sources, build
 from generator.validate import config_problems, kubernetes_problems, validate
 from tests.conftest import write
 
-STATEFULSET = yaml.safe_load(build(Request("ha")).files["kubernetes/kafka/statefulset-kafka-broker-zone-a.yaml"])
+STATEFULSET = yaml.safe_load(build(Request("ha")).files["kubernetes/kafka/statefulset.yaml"])
 
 
 @pytest.mark.parametrize("version", ["1.30", "1.37"])

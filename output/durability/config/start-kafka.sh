@@ -6,9 +6,14 @@ set -euo pipefail
 ordinal="${POD_NAME##*-}"
 host="${POD_NAME}.${POD_NAMESPACE}.svc.${CLUSTER_DOMAIN}"
 overrides=(--override "broker.id=${ordinal}" --override "advertised.listeners=PLAINTEXT://${host}:9092")
-# Rack-aware StatefulSets are pinned to one zone and name it, so replicas spread over zones (R22).
-if [[ -n "${BROKER_RACK:-}" ]]; then
-  overrides+=(--override "broker.rack=${BROKER_RACK}")
+# R22: replicas spread over racks only if every broker names its zone. BROKER_RACK is the pod's
+# topology.kubernetes.io/zone label, copied from its node when it was scheduled (Kubernetes 1.35+).
+if [[ -z "${BROKER_RACK:-}" ]]; then
+  echo "start-kafka.sh: pod ${POD_NAME} has no topology.kubernetes.io/zone label, so broker.rack would be empty and" \
+    "replicas could share a zone; needs Kubernetes 1.35+ (PodTopologyLabels admission) and nodes labelled" \
+    "with their zone, or kafka.rackAware=false" >&2
+  exit 1
 fi
+overrides+=(--override "broker.rack=${BROKER_RACK}")
 exec "${KAFKA_HOME:-/opt/kafka}/bin/kafka-server-start.sh" "${KAFKA_CONFIG:-/config/server.properties}" \
   "${overrides[@]}"

@@ -1,0 +1,72 @@
+"""Broker and ZooKeeper identities: the pods a target's StatefulSets create and the volumes they keep.
+
+A pod's name is its identity (broker.id and ZooKeeper's myid follow its ordinal) and its PVCs are named
+after it, so a render that drops or renames a pod orphans a broker's data: the PVCs are retained, but
+nothing mounts them, and the replicas they held must be rebuilt elsewhere. `render` compares what it
+is about to write with the target already on disk and refuses such a change unless told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ALLOW_FLAG = "--allow-identity-change"
+_ROLES = {"kafka": ("broker", 0), "zookeeper": ("ZooKeeper server", 1)}  # role, id of ordinal 0
+
+
+@dataclass(frozen=True)
+class PodIdentity:
+    pod: str
+    role: str
+    number: int  # broker.id, or ZooKeeper's myid
+    claims: tuple[str, ...]
+
+    def line(self) -> str:
+        return f"{self.role} {self.number}: pod {self.pod}, PVC {', '.join(self.claims)}"
+
+
+def identities(manifests: Iterable[dict[str, Any]]) -> dict[str, PodIdentity]:
+    """Every pod the StatefulSets among `manifests` create, by pod name."""
+    found: dict[str, PodIdentity] = {}
+    for manifest in manifests:
+        if manifest.get("kind") != "StatefulSet":
+            continue
+        name, spec = manifest["metadata"]["name"], manifest["spec"]
+        component = manifest["metadata"].get("labels", {}).get("app.kubernetes.io/name", "")
+        role, first_id = _ROLES.get(component, ("pod", 0))
+        start = spec.get("ordinals", {}).get("start", 0)
+        claims = [c["metadata"]["name"] for c in spec.get("volumeClaimTemplates", [])]
+        for ordinal in range(start, start + spec["replicas"]):
+            pod = f"{name}-{ordinal}"
+            found[pod] = PodIdentity(pod, role, ordinal + first_id, tuple(f"{claim}-{pod}" for claim in claims))
+    return found
+
+
+def on_disk(target_dir: Path) -> dict[str, PodIdentity]:
+    """The identities of the target as it was last written (empty for a new target)."""
+    manifests = []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    for path in sorted((target_dir / "kubernetes").rglob("*.yaml")):
+        try:
+            text = path.read_text(encoding="utf-8")
+            loaded = yaml.load(text, Loader=loader) if "kind: StatefulSet" in text else None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # not ours to judge here: the render replaces it
+        if isinstance(loaded, dict):
+            manifests.append(loaded)
+    return identities(manifests)
+
+
+def lost(before: dict[str, PodIdentity], after: dict[str, PodIdentity]) -> list[PodIdentity]:
+    """Pods (or their volumes) that the new render no longer has, in role and id order."""
+    gone = [
+        identity
+        for pod, identity in before.items()
+        if pod not in after or not set(identity.claims) <= set(after[pod].claims)
+    ]
+    return sorted(gone, key=lambda i: (i.role, i.number, i.pod))

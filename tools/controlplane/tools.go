@@ -1,0 +1,13 @@
+//go:build tools
+
+// Package tools pins the control-plane programs built for the tests: go build reads the versions from
+// go.mod and go.sum, so every machine builds the same binaries.
+package tools
+
+import (
+	_ "go.etcd.io/etcd/server/v3"
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
