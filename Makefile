@@ -45,7 +45,7 @@ explain: $(STAMP)
 	$(BIN)/kafka-profiles explain $(PROFILE) $(if $(SITE),-f $(SITE)) $(foreach kv,$(SET),--set $(kv)) $(if $(FORMAT),--format $(FORMAT))
 
 test: $(STAMP) scanners controlplane
-	@scripts/ensure-java.sh
+	@scripts/ensure-packages.sh
 	CHECKOV=$(CHECKOV) KUBE_SCORE=$(KUBE_SCORE) $(BIN)/python -m pytest
 
 # The long run of tests/test_fuzz.py: EXAMPLES in all (make test runs a fixed-seed few hundred), a new
@@ -115,7 +115,7 @@ bench: $(BENCH_STAMP)
 # msg/s and end-to-end latency of the throughput and low-latency client configs on real brokers (Java and
 # Maven, as for the real-cluster tests) into their own section of docs/benchmarks.md; a few minutes.
 bench-clients: $(STAMP)
-	@scripts/ensure-java.sh
+	@scripts/ensure-packages.sh
 	$(BIN)/python bench/clients.py
 
 lint: $(STAMP)

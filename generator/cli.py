@@ -122,7 +122,12 @@ def cli() -> None:
 )
 @user_errors
 def render(
-    profiles_spec: str, site: Path | None, sets: tuple[str, ...], out_root: Path, strict: bool, allow_identity_change: bool
+    profiles_spec: str,
+    site: Path | None,
+    sets: tuple[str, ...],
+    out_root: Path,
+    strict: bool,
+    allow_identity_change: bool,
 ) -> None:
     """Render, validate and write OUT/<target>/ (written only when everything validated)."""
     from generator.target import Request, build

@@ -261,13 +261,14 @@ def zookeeper_pdb_keeps_quorum(m: Merged) -> list[Finding]:
     spare = zk["replicas"] - (zk["replicas"] // 2 + 1)  # servers that can be down with quorum kept
     chosen = zk["pdb"]["maxUnavailable"]
     limit = max(spare - 1, 1)  # a drain must leave room for one crash, where the ensemble has it
+    allowed = "1" if limit == 1 else f"1..{limit}"
     if _production(m) and chosen > limit:
         return [
             _err(
                 m,
                 "zookeeper.pdb.maxUnavailable",
                 f"{chosen} lets a drain take {chosen} of {zk['replicas']} servers, leaving room for "
-                f"{max(spare - chosen, 0)} crash(es) before quorum is lost; allowed: {'1' if limit == 1 else f'1..{limit}'}",
+                f"{max(spare - chosen, 0)} crash(es) before quorum is lost; allowed: {allowed}",
                 "R07",
                 "C12",
             )

@@ -29,12 +29,18 @@ def objects(result: Build, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def broker_sets(result: Build) -> list[dict[str, Any]]:
-    return [s for s in objects(result, "StatefulSet").values() if s["metadata"]["labels"]["app.kubernetes.io/name"] == "kafka"]
+    return [
+        s
+        for s in objects(result, "StatefulSet").values()
+        if s["metadata"]["labels"]["app.kubernetes.io/name"] == "kafka"
+    ]
 
 
 def zookeeper_set(result: Build) -> dict[str, Any]:
     (found,) = [
-        s for s in objects(result, "StatefulSet").values() if s["metadata"]["labels"]["app.kubernetes.io/name"] == "zookeeper"
+        s
+        for s in objects(result, "StatefulSet").values()
+        if s["metadata"]["labels"]["app.kubernetes.io/name"] == "zookeeper"
     ]
     return found
 
@@ -168,7 +174,9 @@ def test_broker_logs_go_to_the_console_and_the_gc_log_fits_its_volume(committed:
     assert _gc_log_bytes(variables["KAFKA_GC_LOG_OPTS"]) * 2 <= limit
     zookeeper = env(zookeeper_set(committed))
     zk_volumes = {v["name"]: v for v in zookeeper_set(committed)["spec"]["template"]["spec"]["volumes"]}
-    assert _gc_log_bytes(zookeeper["SERVER_JVMFLAGS"]) * 2 <= _quantity_bytes(zk_volumes["logs"]["emptyDir"]["sizeLimit"])
+    assert _gc_log_bytes(zookeeper["SERVER_JVMFLAGS"]) * 2 <= _quantity_bytes(
+        zk_volumes["logs"]["emptyDir"]["sizeLimit"]
+    )
 
 
 # --- 6. config pinned per revision ----------------------------------------------------------------------
@@ -184,7 +192,9 @@ def test_configmaps_are_named_by_content_and_immutable() -> None:
 
     def names(result: Build) -> dict[str, str]:
         return {
-            s["metadata"]["name"]: next(v["configMap"]["name"] for v in s["spec"]["template"]["spec"]["volumes"] if "configMap" in v)
+            s["metadata"]["name"]: next(
+                v["configMap"]["name"] for v in s["spec"]["template"]["spec"]["volumes"] if "configMap" in v
+            )
             for s in objects(result, "StatefulSet").values()
         }
 
@@ -272,20 +282,22 @@ def test_the_budget_says_two_zones_cannot_hold_a_zookeeper_majority() -> None:
     ("sets", "line"),
     [
         (
-            ("kafka.rackAware=false", "cluster.kubernetesVersions=[\"1.26\",\"1.37\"]"),
+            ("kafka.rackAware=false", 'cluster.kubernetesVersions=["1.26","1.37"]'),
             "error: cluster.kubernetesVersions: 1.26 does not serve persistentVolumeClaimRetentionPolicy and "
             "unhealthyPodEvictionPolicy, which every target uses; allowed: 1.27 or newer "
-            "(set by --set cluster.kubernetesVersions=[\"1.26\",\"1.37\"])",
+            '(set by --set cluster.kubernetesVersions=["1.26","1.37"])',
         ),
         (
-            ("cluster.kubernetesVersions=[\"1.34\",\"1.37\"]",),
+            ('cluster.kubernetesVersions=["1.34","1.37"]',),
             "error: cluster.kubernetesVersions: 1.34 does not copy the node's zone label onto pods "
             "(PodTopologyLabels admission, on by default from 1.35), which rack-aware brokers read broker.rack from; "
-            "allowed: 1.35 or newer, or kafka.rackAware=false (set by --set cluster.kubernetesVersions=[\"1.34\",\"1.37\"]) [R22]",
+            'allowed: 1.35 or newer, or kafka.rackAware=false (set by --set cluster.kubernetesVersions=["1.34","1.37"]) [R22]',
         ),
     ],
 )
-def test_kubernetes_versions_that_do_not_serve_our_fields_are_refused(run: Run, tmp_path: Path, sets: tuple[str, ...], line: str) -> None:
+def test_kubernetes_versions_that_do_not_serve_our_fields_are_refused(
+    run: Run, tmp_path: Path, sets: tuple[str, ...], line: str
+) -> None:
     args = [word for s in sets for word in ("--set", s)]
     result = run("render", "ha", *args, "--out", str(tmp_path))
     assert result.exit_code == 2

@@ -11,6 +11,7 @@ set -euo pipefail
 mode="${1:-ready}"
 port="${2:-9092}"
 broker_id="${POD_NAME##*-}"
+[[ "$mode" == started || "$mode" == ready ]] || { echo "usage: $0 started|ready [port]" >&2; exit 2; }
 exec 3<>"/dev/tcp/127.0.0.1/${port}"
 
 # A request: size, api key, version, correlation id 1, client id "ready", then the body (all hex).
@@ -67,5 +68,4 @@ case "$mode" in
         if (behind) { print behind " partition(s) still have broker " me " out of the ISR" > "/dev/stderr"; exit 1 }
       }'
     ;;
-  *) echo "usage: $0 started|ready [port]" >&2; exit 2 ;;
 esac
