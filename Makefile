@@ -46,7 +46,7 @@ explain: $(STAMP)
 
 test: $(STAMP) scanners controlplane
 	@scripts/ensure-packages.sh
-	CHECKOV=$(CHECKOV) KUBE_SCORE=$(KUBE_SCORE) $(BIN)/python -m pytest
+	CHECKOV=$(CHECKOV) KUBE_SCORE=$(KUBE_SCORE) CONTROLPLANE=$(CONTROLPLANE) $(BIN)/python -m pytest
 
 # The long run of tests/test_fuzz.py: EXAMPLES in all (make test runs a fixed-seed few hundred), a new
 # seed each run unless SEED is given; a failure prints the seed and the shrunk example.

@@ -1,0 +1,1 @@
+"""A real Kubernetes control plane (etcd, API server, controllers, scheduler, KWOK nodes) on loopback."""

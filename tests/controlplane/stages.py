@@ -1,0 +1,20 @@
+"""KWOK's configuration: our own stages (stages/*.yaml), with the pod readiness delay the tests choose."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+STAGES = Path(__file__).resolve().parent / "stages"
+HOLD_LABEL = "kafka-profiles.test/hold-not-ready"  # pods with it stay Running but not Ready (pod-ready.yaml)
+READY_DELAY_MS = 3000  # long enough to try an eviction while a re-created pod is not Ready yet
+
+
+def write_kwok_config(path: Path, ready_delay_ms: int = READY_DELAY_MS) -> Path:
+    documents = [yaml.safe_load(stage.read_text(encoding="utf-8")) for stage in sorted(STAGES.glob("*.yaml"))]
+    for stage in documents:
+        if stage["metadata"]["name"] == "pod-ready":
+            stage["spec"]["delay"] = {"durationMilliseconds": ready_delay_ms}
+    path.write_text(yaml.safe_dump_all(documents, sort_keys=False), encoding="utf-8")
+    return path

@@ -1,0 +1,474 @@
+"""Every committed target on a real control plane: what the API server, the controllers, the scheduler and
+the disruption controller do with output/<target>/ (KWOK plays the kubelets: it proves what the control
+plane does with the objects, not what the containers do). Expectations come from the committed files,
+params.yaml and the failure budget `explain` states, read at run time."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from . import layout
+from .availability import Recorder, Timeline
+from .cluster import config_maps_of, ordinal, ready
+from .controlplane import ControlPlane
+from .disruption import (
+    EVICTED,
+    REFUSED,
+    assert_unhealthy_not_evictable,
+    cordon,
+    drain_in_turn,
+    evict,
+    evict_unhealthy_while_budget_used,
+)
+from .placement import HOSTNAME, ZONE, balanced, per_domain, violations
+from .run import TargetRun
+from .target import OUTPUT, Obj, Target, build_objects, committed_targets, component, of_kind
+
+pytestmark = [pytest.mark.controlplane, pytest.mark.slow]
+
+LONG_PORT_NAME = "kafka-port-name-17"  # IANA_SVC_NAME allows 15 characters
+
+
+@pytest.fixture(scope="module", params=committed_targets())
+def run(request: pytest.FixtureRequest, control_plane: ControlPlane) -> Iterator[TargetRun]:
+    target = Target(request.param, OUTPUT / request.param)
+    run = TargetRun(control_plane, target, layout.plan(target))
+    run.fresh_cluster()
+    yield run
+
+
+# --- apply ---------------------------------------------------------------------------------------------
+
+
+def test_client_side_apply_then_server_side_apply_has_no_conflicts(run: TargetRun) -> None:
+    """Issue #10, defect 13: an install made with `kubectl apply` moves to --server-side (Argo CD, Flux)."""
+    run.fresh_namespace()
+    client_side = run.cluster.apply(run.target.folder)
+    assert client_side.returncode == 0, f"client-side apply refused:\n{client_side.stderr}"
+    server_side = run.cluster.apply(run.target.folder, "--server-side")
+    assert server_side.returncode == 0 and "conflict" not in server_side.stderr.lower(), (
+        f"server-side apply after client-side apply:\n{server_side.stderr}"
+    )
+
+
+def test_server_side_apply_dry_run_then_real_accepts_every_object(run: TargetRun) -> None:
+    run.fresh_namespace()
+    dry = run.cluster.apply(run.target.folder, "--server-side", "--dry-run=server")
+    assert dry.returncode == 0, f"dry run refused:\n{dry.stderr}"
+    real = run.cluster.apply(run.target.folder, "--server-side")
+    assert real.returncode == 0, f"apply refused:\n{real.stderr}"
+    assert "Warning" not in real.stderr, f"the server warned:\n{real.stderr}"
+    missing = []
+    for obj in run.objects:
+        kind, name = obj["kind"], obj["metadata"]["name"]
+        got = run.cluster.kubectl("get", kind, name, "-n", run.target.namespace, "-o", "name")
+        if got.returncode != 0:
+            missing.append(f"{kind}/{name}: {got.stderr.strip()}")
+    assert not missing, "objects not stored:\n" + "\n".join(missing)
+
+
+def _broker_file(target: Target) -> Path:
+    found = [p for p in (target.folder / "kubernetes").rglob("*.yaml") if _is_broker_set(p)]
+    assert found, f"no broker StatefulSet file under {target.folder}"
+    return found[0]
+
+
+def _is_broker_set(path: Path) -> bool:
+    obj = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return isinstance(obj, dict) and obj.get("kind") == "StatefulSet" and component(obj) == "kafka"
+
+
+def _edit(path: Path, change: object) -> Obj:
+    obj: Obj = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert callable(change)
+    change(obj)
+    path.write_text(yaml.safe_dump(obj, sort_keys=False), encoding="utf-8")
+    return obj
+
+
+def _bare_pod(statefulset: Obj, namespace: str) -> Obj:
+    """The set's pod template as a Pod of its own, claims as the controller would name them."""
+    spec = copy.deepcopy(statefulset["spec"]["template"]["spec"])
+    name = statefulset["metadata"]["name"]
+    for claim in statefulset["spec"].get("volumeClaimTemplates", []):
+        claim_name = claim["metadata"]["name"]
+        spec.setdefault("volumes", []).append(
+            {"name": claim_name, "persistentVolumeClaim": {"claimName": f"{claim_name}-{name}-0"}}
+        )
+    metadata = {"name": f"{name}-probe", "namespace": namespace, "labels": {"kafka-profiles.test/probe": "true"}}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": spec}
+
+
+def test_broken_copy_is_refused_by_the_server(run: TargetRun, tmp_path: Path) -> None:
+    """The check is live: the same apply refuses a copy that is wrong in a way only the server sees."""
+    if run.cluster.cp.client.call("GET", f"/api/v1/namespaces/{run.target.namespace}").status == 404:
+        run.cluster.create_namespace()
+    broken = run.target.copy(tmp_path / "port")
+    _edit(
+        _broker_file(broken),
+        lambda o: o["spec"]["template"]["spec"]["containers"][0]["ports"][0].update(name=LONG_PORT_NAME),
+    )
+    refused = run.cluster.apply(broken.folder, "--server-side", "--dry-run=server")
+    assert refused.returncode != 0, "a 17-character port name was accepted"
+    assert "must be no more than 15 characters" in refused.stderr, refused.stderr
+
+    escalating = run.target.copy(tmp_path / "escalation")
+    sts = _edit(
+        _broker_file(escalating),
+        lambda o: o["spec"]["template"]["spec"]["containers"][0]["securityContext"].update(
+            allowPrivilegeEscalation=True
+        ),
+    )
+    warned = run.cluster.apply(escalating.folder, "--server-side", "--dry-run=server")
+    assert 'would violate PodSecurity "restricted:latest": allowPrivilegeEscalation != false' in warned.stderr, (
+        warned.stderr
+    )
+    refused_pod = run.cp.kubectl(
+        "create", "--dry-run=server", "-f", "-", stdin=json.dumps(_bare_pod(sts, run.target.namespace))
+    )
+    assert refused_pod.returncode != 0 and 'violates PodSecurity "restricted:latest"' in refused_pod.stderr, (
+        refused_pod.stderr
+    )
+    # The committed pod templates themselves pass the enforced profile.
+    for statefulset in of_kind(run.objects, "StatefulSet"):
+        accepted = run.cp.kubectl(
+            "create", "--dry-run=server", "-f", "-", stdin=json.dumps(_bare_pod(statefulset, run.target.namespace))
+        )
+        assert accepted.returncode == 0, f"{statefulset['metadata']['name']} pod refused:\n{accepted.stderr}"
+
+
+# --- scheduling --------------------------------------------------------------------------------------------
+
+
+def test_every_pod_scheduled_where_the_target_says_and_ready(run: TargetRun) -> None:
+    run.deployed()
+    pods, nodes = run.cluster.pods(), run.cluster.node_labels()
+    assert len(pods) == run.pod_count(), [p["metadata"]["name"] for p in pods]
+    assert all(ready(p) for p in pods)
+    problems = violations(pods, nodes)
+    assert not problems, "\n".join(problems)
+    brokers = run.cluster.pods(run.selector("kafka"))
+    on_node = per_domain(brokers, nodes, HOSTNAME)
+    assert max(on_node.values()) == 1 or run.layout.single_node, f"two brokers on one node: {dict(on_node)}"
+    if run.layout.zones:
+        zookeepers = run.cluster.pods(run.selector("zookeeper"))
+        for name, group in (("brokers", brokers), ("ZooKeeper servers", zookeepers)):
+            counts = per_domain(group, nodes, ZONE)
+            assert balanced(counts, run.layout.zones), (
+                f"{name} not spread evenly over {run.layout.zones}: {dict(counts)}"
+            )
+    # Every claim bound to a volume on the node its pod runs on (WaitForFirstConsumer chose it).
+    claims, volumes = run.cluster.claims(), run.cluster.volumes()
+    for pod in pods:
+        for volume in pod["spec"].get("volumes", []):
+            if "persistentVolumeClaim" not in volume:
+                continue
+            claim = claims[volume["persistentVolumeClaim"]["claimName"]]
+            assert claim["status"]["phase"] == "Bound", claim
+            pinned = volumes[claim["spec"]["volumeName"]]["spec"]["nodeAffinity"]["required"]["nodeSelectorTerms"]
+            assert pinned[0]["matchExpressions"][0]["values"] == [pod["spec"]["nodeName"]]
+
+
+def test_broker_pods_carry_their_nodes_zone(run: TargetRun) -> None:
+    """broker.rack comes from the pod's own zone label, which the PodTopologyLabels admission plugin copies
+    from the node at binding (decisions D2): every broker pod must carry its node's zone."""
+    run.deployed()
+    nodes = run.cluster.node_labels()
+    for pod in run.cluster.pods(run.selector("kafka")):
+        node_zone = nodes[pod["spec"]["nodeName"]].get(ZONE)
+        assert pod["metadata"]["labels"].get(ZONE) == node_zone, (
+            f"{pod['metadata']['name']} on {pod['spec']['nodeName']} (zone {node_zone}): labels {pod['metadata']['labels']}"
+        )
+
+
+# --- rolls -------------------------------------------------------------------------------------------------
+
+
+def _changed_setting(target: Target) -> str:
+    """A broker setting with another valid value: the kind of change a pull request makes."""
+    config = target.params["kafka"]["config"]
+    key = (
+        "log.retention.hours"
+        if "log.retention.hours" in config
+        else next(k for k, v in sorted(config.items()) if isinstance(v, int) and not isinstance(v, bool))
+    )
+    return f"kafka.config.{key}={int(config[key]) + 1}"
+
+
+def _broker_config(objects: list[Obj]) -> dict[str, Obj]:
+    return {o["metadata"]["name"]: o.get("data", {}) for o in of_kind(objects, "ConfigMap") if component(o) == "kafka"}
+
+
+def _roll(run: TargetRun, folder: Path, action: object) -> Timeline:
+    """Apply a change while watching every broker pod; returns once every broker set has settled."""
+    before = {name: run.cluster.statefulset(name)["status"]["updateRevision"] for name in run.broker_sets}
+    recorder = Recorder(run.cp.client, run.target.namespace, run.selector("kafka"))
+    expected = frozenset(p["metadata"]["name"] for p in recorder.initial)
+    assert callable(action)
+    action()
+
+    def rolled() -> bool:
+        revisions = {n: run.cluster.statefulset(n)["status"].get("updateRevision") for n in run.broker_sets}
+        return all(revisions[n] != before[n] for n in revisions) and run.cluster.settled(run.broker_sets)
+
+    try:
+        run.cluster.wait(f"brokers rolled from {folder}", rolled, run.settle_timeout())
+    finally:
+        timeline = recorder.stop(expected)
+    return timeline
+
+
+def assert_roll_within_budget(timeline: Timeline, budget: int) -> None:
+    assert timeline.changes > 0, "no pod changed: nothing was rolled"
+    assert timeline.worst <= budget, (
+        f"{timeline.worst} brokers unavailable at once during the roll ({timeline.worst_moment}); "
+        f"the failure budget's planned disruption is {budget}"
+    )
+
+
+def _on_revision(run: TargetRun) -> dict[str, str]:
+    """Every broker pod on its set's update revision; returns pod -> revision."""
+    revisions = {}
+    for name in run.broker_sets:
+        sts = run.cluster.statefulset(name)
+        for pod in run.cluster.pods(sts["spec"]["selector"]):
+            revision = pod["metadata"]["labels"]["controller-revision-hash"]
+            assert revision == sts["status"]["updateRevision"], (
+                f"{pod['metadata']['name']} on {revision}, set on {sts['status']}"
+            )
+            revisions[pod["metadata"]["name"]] = revision
+    return revisions
+
+
+def _assert_config(run: TargetRun, wanted: dict[str, Obj], what: str) -> None:
+    """Each broker pod mounts a ConfigMap whose stored data is the wanted output's."""
+    for pod in run.cluster.pods(run.selector("kafka")):
+        for name in config_maps_of(pod):
+            stored = run.cluster.get(f"/api/v1/namespaces/{run.target.namespace}/configmaps/{name}").get("data", {})
+            assert name in wanted and stored == wanted[name], (
+                f"{pod['metadata']['name']} mounts ConfigMap {name}, which does not hold the {what} configuration "
+                f"(wanted one of {sorted(wanted)}; a fixed-name ConfigMap changes under every pod, issue #10 defect 6)"
+            )
+
+
+def test_config_change_rolls_brokers_within_budget_and_rolls_back(run: TargetRun, tmp_path: Path) -> None:
+    run.deployed()
+    budget = int(run.target.budget["broker_voluntary_disruption"])
+    old_config = _broker_config(run.objects)
+    old_revisions = _on_revision(run)
+    changed = run.target.rerender(tmp_path / "changed", _changed_setting(run.target))
+    new_config = _broker_config(build_objects(run.cp.bin / "kubectl", changed.folder))
+    assert new_config != old_config, f"{_changed_setting(run.target)} did not change the broker ConfigMap"
+
+    def apply_change() -> None:
+        result = run.cluster.apply(changed.folder, "--server-side")
+        assert result.returncode == 0, result.stderr
+
+    try:
+        timeline = _roll(run, changed.folder, apply_change)
+        assert_roll_within_budget(timeline, budget)
+        new_revisions = _on_revision(run)
+        assert all(new_revisions[p] != old_revisions[p] for p in old_revisions), (old_revisions, new_revisions)
+        _assert_config(run, new_config, "new")
+
+        def undo() -> None:
+            for name in run.broker_sets:
+                result = run.cluster.kubectl("rollout", "undo", f"statefulset/{name}", "-n", run.target.namespace)
+                assert result.returncode == 0, result.stderr
+
+        back = _roll(run, run.target.folder, undo)
+        assert_roll_within_budget(back, budget)
+        assert _on_revision(run) == old_revisions, "rollout undo did not bring every broker back to its old revision"
+        _assert_config(run, old_config, "old")
+    finally:
+        run.deployed()  # the committed output again, whatever failed above
+
+
+def test_roll_check_catches_two_brokers_restarting_at_once(run: TargetRun, tmp_path: Path) -> None:
+    """Proof that the roll assertion can fail: a variant that restarts two brokers at a time (the state
+    per-zone StatefulSets rolling together produce, issue #10 defect 3) must be caught by it."""
+    if run.target.name != _first_multi_broker_target() or len(run.broker_sets) != 1:
+        pytest.skip("run once, on the first target with one broker set of three or more brokers")
+    run.deployed()
+    bad = run.target.rerender(tmp_path / "bad", _changed_setting(run.target))
+    _edit(
+        _broker_file(bad),
+        lambda o: o["spec"]["updateStrategy"].setdefault("rollingUpdate", {}).update(maxUnavailable=2),
+    )
+
+    def apply_bad() -> None:
+        result = run.cluster.apply(bad.folder, "--server-side")
+        assert result.returncode == 0, result.stderr
+
+    try:
+        timeline = _roll(run, bad.folder, apply_bad)
+        with pytest.raises(AssertionError, match="brokers unavailable at once"):
+            assert_roll_within_budget(timeline, int(run.target.budget["broker_voluntary_disruption"]))
+    finally:
+        run.deployed()
+
+
+def _first_multi_broker_target() -> str:
+    for name in committed_targets():
+        if int(Target(name, OUTPUT / name).params["kafka"]["replicas"]) >= 3:
+            return name
+    return ""
+
+
+# --- drains ------------------------------------------------------------------------------------------------
+
+
+def _drain_order(run: TargetRun) -> list[str]:
+    """Nodes taken zone after zone (a-0, b-0, c-0, a-1, ...): the order a rolling maintenance goes."""
+    by_index = sorted(run.layout.nodes, key=lambda n: (n.rsplit("-", 1)[-1], n))
+    return by_index
+
+
+def test_drains_admit_exactly_the_budget(run: TargetRun) -> None:
+    """Nodes drained one after another without giving any back: the budgets admit exactly the voluntary
+    disruptions `explain` states, no more; a re-created pod that is not Ready yet still counts as down."""
+    run.deployed()
+    budget = run.target.budget
+    brokers, servers = len(run.cluster.pods(run.selector("kafka"))), len(run.cluster.pods(run.selector("zookeeper")))
+    wanted = {"kafka": min(int(budget["broker_voluntary_disruption"]), brokers),
+              "zookeeper": min(int(budget["zookeeper_voluntary_disruption"]), servers)}  # fmt: skip
+    try:
+        record = drain_in_turn(run.cluster, _drain_order(run))
+        assert not record.unexpected(), "unexpected eviction answers:\n" + record.report()
+        assert dict(record.evicted()) == {k: v for k, v in wanted.items() if v}, (
+            f"evictions admitted {dict(record.evicted())}, the failure budget states {wanted}:\n{record.report()}"
+        )
+        refused = [e for e in record.evictions if e.status == REFUSED]
+        assert refused or run.layout.single_node, "no eviction was refused: the budgets were never reached"
+
+        # Give the nodes back: the evicted pods return, Running but not Ready for the KWOK delay. Until
+        # they are Ready, the budget stays used: another broker's eviction is refused.
+        evicted = {e.pod for e in record.evictions if e.status == EVICTED and e.component == "kafka"}
+        run.restore_nodes()
+        if evicted and brokers > 1:
+            _refused_while_returning(run, evicted)
+    finally:
+        run.deployed()
+
+
+def _refused_while_returning(run: TargetRun, returning: set[str]) -> None:
+    def started() -> bool:
+        pods = {p["metadata"]["name"]: p for p in run.cluster.pods(run.selector("kafka"))}
+        return all(pods.get(n, {}).get("status", {}).get("podIP") for n in returning)
+
+    run.cluster.wait(f"{sorted(returning)} running again", started, 120)
+    other = next(
+        p for p in run.cluster.pods(run.selector("kafka")) if p["metadata"]["name"] not in returning and ready(p)
+    )
+    attempt = evict(run.cluster, other)
+    pods = {p["metadata"]["name"]: p for p in run.cluster.pods(run.selector("kafka"))}
+    if all(ready(pods[n]) for n in returning) and attempt.status == EVICTED:
+        pytest.fail(
+            f"inconclusive: {sorted(returning)} became Ready before the eviction of {other['metadata']['name']} was asked"
+        )
+    assert attempt.status == REFUSED, f"evicted while {sorted(returning)} were not Ready yet: {attempt.line()}"
+    run.cluster.wait_settled(run.broker_sets, run.settle_timeout())
+    again = evict(
+        run.cluster, run.cluster.get(f"/api/v1/namespaces/{run.target.namespace}/pods/{other['metadata']['name']}")
+    )
+    assert again.status == EVICTED, f"once every broker was back Ready the budget must admit one again: {again.line()}"
+
+
+@pytest.mark.parametrize("member", ["zookeeper", "kafka"])
+def test_not_ready_member_not_evictable_while_budget_used(run: TargetRun, member: str, tmp_path: Path) -> None:
+    """IfHealthyBudget (decisions D9/D12): with one member evicted, a second that is Running but not Ready
+    (a ZooKeeper server in an election, a broker in log recovery) must stay. AlwaysAllow would let a
+    drain take it; the same assertion on an AlwaysAllow copy proves the check can fail."""
+    run.deployed()
+    pods = run.cluster.pods(run.selector(member))
+    if (
+        len(pods) < 2
+        or int(run.target.budget[f"{'broker' if member == 'kafka' else 'zookeeper'}_voluntary_disruption"]) != 1
+    ):
+        pytest.skip(f"needs two {member} pods and a budget of one voluntary disruption")
+    pdb = run.pdb(member)["metadata"]["name"]
+    try:
+        assert_unhealthy_not_evictable(evict_unhealthy_while_budget_used(run.cluster, pods, pdb))
+    finally:
+        run.deployed()
+    if member != "zookeeper" or run.target.name != _first_multi_broker_target():
+        return
+    always = run.target.copy(tmp_path / "always-allow")
+    pdb_file = next(p for p in (always.folder / "kubernetes").rglob("*.yaml") if _is_pdb_of(p, member))
+    _edit(pdb_file, lambda o: o["spec"].update(unhealthyPodEvictionPolicy="AlwaysAllow"))
+    try:
+        result = run.cluster.apply(always.folder, "--server-side")
+        assert result.returncode == 0, result.stderr
+        run.cluster.wait("budget observed", lambda: run.cluster.budgets_current([pdb]), 60)
+        attempt = evict_unhealthy_while_budget_used(run.cluster, run.cluster.pods(run.selector(member)), pdb)
+        with pytest.raises(AssertionError, match="Running-but-not-Ready pod was evictable"):
+            assert_unhealthy_not_evictable(attempt)
+    finally:
+        run.deployed()
+
+
+def _is_pdb_of(path: Path, member: str) -> bool:
+    obj = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return isinstance(obj, dict) and obj.get("kind") == "PodDisruptionBudget" and component(obj) == member
+
+
+def test_kubectl_drain_of_one_node_completes(run: TargetRun) -> None:
+    """`kubectl drain` as an operator runs it: the first node drains (on a one-node development cluster
+    too: a budget of one must not forbid every eviction); with it still cordoned, a second node holding
+    a broker does not drain within the timeout; after the first is back, it does."""
+    run.deployed()
+    broker_nodes = [p["spec"]["nodeName"] for p in run.cluster.pods(run.selector("kafka"))]
+    first = broker_nodes[0]
+    flags = ("--ignore-daemonsets", "--delete-emptydir-data", "--timeout=90s")
+    try:
+        started = time.monotonic()
+        done = run.cluster.kubectl("drain", first, *flags, timeout=150)
+        assert done.returncode == 0, f"kubectl drain {first} did not complete:\n{done.stdout}\n{done.stderr}"
+        assert time.monotonic() - started < 90
+        if len(broker_nodes) > 1 and int(run.target.budget["broker_voluntary_disruption"]) == 1:
+            second = broker_nodes[1]
+            blocked = run.cluster.kubectl(
+                "drain", second, "--ignore-daemonsets", "--delete-emptydir-data", "--timeout=15s", timeout=60
+            )
+            assert blocked.returncode != 0 and "disruption budget" in blocked.stderr, (
+                f"kubectl drain {second} completed while {first} was cordoned:\n{blocked.stdout}\n{blocked.stderr}"
+            )
+            cordon(run.cluster, first, unschedulable=False)
+            run.cluster.wait_settled(run.statefulsets, run.settle_timeout())
+            done = run.cluster.kubectl("drain", second, *flags, timeout=150)
+            assert done.returncode == 0, f"kubectl drain {second} after {first} came back:\n{done.stderr}"
+    finally:
+        run.deployed()
+
+
+# --- scaling -----------------------------------------------------------------------------------------------
+
+
+def test_scale_up_keeps_every_broker_identity(run: TargetRun, tmp_path: Path) -> None:
+    """A re-render with more brokers keeps every existing broker's pod name, id (ordinal) and volume."""
+    run.deployed()
+    before = {p["metadata"]["name"]: ordinal(p) for p in run.cluster.pods(run.selector("kafka"))}
+    claims_before = {n: (c["metadata"]["uid"], c["spec"]["volumeName"]) for n, c in run.cluster.claims().items()}
+    scaled = run.target.rerender(tmp_path / "scaled", f"kafka.replicas={layout.scaled_brokers(run.target)}")
+    result = run.cluster.apply(scaled.folder, "--server-side")
+    assert result.returncode == 0, result.stderr
+    names = [
+        s["metadata"]["name"] for s in of_kind(build_objects(run.cp.bin / "kubectl", scaled.folder), "StatefulSet")
+    ]
+    run.cluster.wait_settled(names, run.settle_timeout() + 60)
+    after = {p["metadata"]["name"]: ordinal(p) for p in run.cluster.pods(run.selector("kafka"))}
+    assert len(after) == layout.scaled_brokers(run.target), after
+    lost = {n: i for n, i in before.items() if after.get(n) != i}
+    assert not lost, f"brokers renamed or renumbered by the scale-up: before {before}, after {after}"
+    claims_after = {n: (c["metadata"]["uid"], c["spec"]["volumeName"]) for n, c in run.cluster.claims().items()}
+    changed = {n: v for n, v in claims_before.items() if claims_after.get(n) != v}
+    assert not changed, f"claims replaced or rebound: {changed}"
+    problems = violations(run.cluster.pods(), run.cluster.node_labels())
+    assert not problems, "\n".join(problems)
