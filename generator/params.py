@@ -270,7 +270,7 @@ def zookeeper_pdb_keeps_quorum(m: Merged) -> list[Finding]:
                 f"{chosen} lets a drain take {chosen} of {zk['replicas']} servers, leaving room for "
                 f"{max(spare - chosen, 0)} crash(es) before quorum is lost; allowed: {allowed}",
                 "R07",
-                "C12",
+                "D01",
             )
         ]
     return []
