@@ -34,7 +34,7 @@ class Broker:
 
     pod: str
     broker_id: int  # what start-kafka.sh derives from the pod name: the ordinal after the last '-'
-    rack: str | None = None  # BROKER_RACK of its StatefulSet, when the target is rack-aware
+    rack: str | None = None  # its zone (BROKER_RACK), when the target is rack-aware
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ class Target:
                 name=str(cluster["name"]),
                 namespace=str(cluster["namespace"]),
                 cluster_domain=str(cluster["clusterDomain"]),
-                brokers=tuple(broker_pods(self.root / "kubernetes" / "kafka")),
+                brokers=tuple(broker_pods(self.root / "kubernetes" / "kafka", tuple(cluster["zones"]))),
                 zookeeper_set=str(zookeeper_set["metadata"]["name"]),
                 zookeeper_service=str(zookeeper_set["spec"]["serviceName"]),
             ),
@@ -163,15 +163,26 @@ def config_dir(target: str = TARGET) -> Path:
     return committed_target(target).config_dir
 
 
-def broker_pods(kafka_manifests: Path) -> Iterator[Broker]:
-    """Every broker pod of the StatefulSets, one from each set in turn (with rack-aware sets, one per
-    zone), so the first three brokers a test runs sit in three different racks as in the cluster."""
+ZONE_FIELD = "metadata.labels['topology.kubernetes.io/zone']"
+
+
+def broker_pods(kafka_manifests: Path, zones: tuple[str, ...] = ()) -> Iterator[Broker]:
+    """Every broker pod of the StatefulSets, one from each set in turn, so the first three brokers a test
+    runs sit in three different racks as in the cluster. A broker whose BROKER_RACK is its node's zone
+    label gets the zone the scheduler's even spread gives it here: ordinal i in zones[i % len(zones)]."""
     per_set = []
     for statefulset in sorted(_manifests(kafka_manifests, "StatefulSet"), key=lambda s: s["metadata"]["name"]):
         name, spec = statefulset["metadata"]["name"], statefulset["spec"]
         start = int(spec.get("ordinals", {}).get("start", 0))
-        rack = _literal_env(spec["template"]["spec"]["containers"]).get("BROKER_RACK")
-        per_set.append([Broker(f"{name}-{n}", n, rack) for n in range(start, start + int(spec["replicas"]))])
+        containers = spec["template"]["spec"]["containers"]
+        literal = _literal_env(containers).get("BROKER_RACK")
+        from_node = _field_env(containers).get("BROKER_RACK") == ZONE_FIELD and bool(zones)
+        per_set.append(
+            [
+                Broker(f"{name}-{n}", n, zones[n % len(zones)] if from_node else literal)
+                for n in range(start, start + int(spec["replicas"]))
+            ]
+        )
     for row in range(max((len(pods) for pods in per_set), default=0)):
         yield from (pods[row] for pods in per_set if row < len(pods))
 
@@ -182,6 +193,25 @@ def _literal_env(containers: list[dict[str, Any]]) -> dict[str, str]:
         if any("start-kafka.sh" in str(word) for word in container.get("command", []) + container.get("args", [])):
             return {e["name"]: str(e["value"]) for e in container.get("env", []) if "value" in e}
     raise ValueError("no container runs start-kafka.sh")
+
+
+def _field_env(containers: list[dict[str, Any]]) -> dict[str, str]:
+    """Env of the container that runs start-kafka.sh taken from the downward API: name -> field path."""
+    for container in containers:
+        if any("start-kafka.sh" in str(word) for word in container.get("command", []) + container.get("args", [])):
+            return {
+                e["name"]: str(e["valueFrom"]["fieldRef"]["fieldPath"])
+                for e in container.get("env", [])
+                if "fieldRef" in e.get("valueFrom", {})
+            }
+    raise ValueError("no container runs start-kafka.sh")
+
+
+def three_broker_targets() -> list[str]:
+    """Committed targets the three-broker real-cluster tests run: all but the one-broker development
+    target, whose single pods the control-plane tests (tests/controlplane) run instead."""
+    found = sorted(p.parent.name for p in OUTPUT_ROOT.glob("*/params.yaml"))
+    return [name for name in found if committed_target(name).params["kafka"]["replicas"] >= 3]
 
 
 def _manifests(folder: Path, kind: str) -> list[dict[str, Any]]:

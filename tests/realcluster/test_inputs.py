@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .inputs import OUTPUT_ROOT, Broker, broker_pods, committed_target
+from .inputs import OUTPUT_ROOT, ZONE_FIELD, Broker, broker_pods, committed_target, three_broker_targets
 
 
 def statefulset(name: str, replicas: int, start: int | None = None, rack: str | None = None) -> dict[str, object]:
@@ -52,7 +52,24 @@ def test_rack_aware_statefulsets_give_one_pod_per_zone_first(tmp_path: Path) -> 
     ]
 
 
-@pytest.mark.parametrize("name", sorted(p.parent.name for p in OUTPUT_ROOT.glob("*/params.yaml")))
+def test_only_the_development_target_is_left_out_of_the_three_broker_runs() -> None:
+    every = sorted(p.parent.name for p in OUTPUT_ROOT.glob("*/params.yaml"))
+    assert sorted(set(every) - set(three_broker_targets())) == ["development"]
+
+
+def test_a_broker_whose_rack_is_its_nodes_zone_gets_the_zones_in_turn(tmp_path: Path) -> None:
+    spec = statefulset("kafka-broker", 4)
+    containers = spec["spec"]["template"]["spec"]["containers"]  # type: ignore[index]
+    containers[0]["env"].append({"name": "BROKER_RACK", "valueFrom": {"fieldRef": {"fieldPath": ZONE_FIELD}}})
+    assert [(b.pod, b.rack) for b in broker_pods(write(tmp_path, spec), ("a", "b", "c"))] == [
+        ("kafka-broker-0", "a"),
+        ("kafka-broker-1", "b"),
+        ("kafka-broker-2", "c"),
+        ("kafka-broker-3", "a"),
+    ]
+
+
+@pytest.mark.parametrize("name", three_broker_targets())
 def test_committed_targets_name_enough_brokers_for_three(name: str) -> None:
     naming = committed_target(name).pinned.naming
     assert len(naming.brokers) >= 3

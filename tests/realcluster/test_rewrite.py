@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from .cluster import KafkaCluster, ZooKeeperEnsemble, loopback
-from .inputs import OUTPUT_ROOT, Naming, committed_target, config_dir, load_pinned
+from .inputs import Naming, committed_target, config_dir, load_pinned, three_broker_targets
 from .properties import parse_lines, to_dict
 from .rewrite import (
     Rewrite,
@@ -97,7 +97,7 @@ def test_generated_files_follow_the_contract() -> None:
     assert hosts == [NAMING.zookeeper_host(i) for i in range(len(hosts))]
 
 
-COMMITTED = sorted(p.parent.name for p in OUTPUT_ROOT.glob("*/params.yaml"))
+COMMITTED = three_broker_targets()
 LOOPBACK_BOOTSTRAP = "127.0.0.1:9092,127.0.0.2:9092,127.0.0.3:9092"
 
 

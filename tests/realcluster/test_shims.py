@@ -29,13 +29,15 @@ def run_script(script: str, env: dict[str, str]) -> subprocess.CompletedProcess[
     return subprocess.run(command, env=full_env, capture_output=True, text=True, timeout=30, check=False)
 
 
-def kafka_env(home: Path, namespace: str) -> dict[str, str]:
+def kafka_env(home: Path, namespace: str, rack: str | None = None) -> dict[str, str]:
+    """What the kubelet gives broker 1: BROKER_RACK is its pod's zone label (empty when missing)."""
     return {
         "POD_NAME": NAMING.broker_pod(1),
         "POD_NAMESPACE": namespace,
         "CLUSTER_DOMAIN": NAMING.cluster_domain,
         "KAFKA_HOME": str(home),
         "KAFKA_CONFIG": "/cfg/server.properties",
+        "BROKER_RACK": NAMING.broker(1).rack or "" if rack is None else rack,
     }
 
 
@@ -53,7 +55,21 @@ def test_kafka_shim_changes_only_the_advertised_host(fake_java: str, tmp_path: P
         f"broker.id={NAMING.broker(1).broker_id}",
         "--override",
         "advertised.listeners=PLAINTEXT://127.0.0.2:9092",
+        "--override",
+        f"broker.rack={NAMING.broker(1).rack}",
     ]
+
+
+def test_a_rack_aware_broker_without_a_zone_label_refuses_to_start(fake_java: str, tmp_path: Path) -> None:
+    """R22: an empty BROKER_RACK (a node without a zone label, or Kubernetes before 1.35) would let
+    replicas share a zone; the broker says why and does not start."""
+    home = write_kafka_home(tmp_path / "home", fake_java, tmp_path / "lib", NAMING.broker_host(1), "127.0.0.2")
+    done = run_script("start-kafka.sh", kafka_env(home, NAMING.namespace, rack=""))
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(
+        f"start-kafka.sh: pod {NAMING.broker_pod(1)} has no topology.kubernetes.io/zone label, so broker.rack "
+        "would be empty"
+    )
 
 
 def test_kafka_shim_refuses_an_advertised_name_no_service_has(fake_java: str, tmp_path: Path) -> None:
