@@ -29,6 +29,8 @@ from .podspec import Manifests, PodIdentity, StatefulSet, command_line, containe
 
 # Tests cap terminationGracePeriodSeconds (300 s for brokers) so a hung stop cannot hold the run long.
 GRACE_CAP_S = 120.0
+# restartPolicy Always: the kubelet's crash-loop back-off, 10 s doubling to 5 minutes.
+BACKOFF_START_S, BACKOFF_MAX_S = 10.0, 300.0
 
 
 @dataclass
@@ -91,6 +93,9 @@ class Pod:
         self._prober: threading.Thread | None = None
         self._stop_probes = threading.Event()
         self.events: list[str] = []
+        self._lock = threading.RLock()
+        self._supervisor: threading.Thread | None = None
+        self._stop_supervisor = threading.Event()
         self.spec = statefulset.container()
         self.security = self.spec.security(statefulset.pod_spec)
 
@@ -226,6 +231,41 @@ class Pod:
         return container_env(self.spec, self.identity, self.layout.env)
 
     def start_container(self) -> Container:
+        with self._lock:
+            container = self._start_container()
+        if self._supervisor is None:
+            self._stop_supervisor = threading.Event()
+            self._supervisor = threading.Thread(target=self._supervise, args=(self._stop_supervisor,), daemon=True)
+            self._supervisor.start()
+        return container
+
+    def _supervise(self, stop: threading.Event) -> None:
+        """restartPolicy Always: a container that exits on its own is started again after the back-off."""
+        backoff = BACKOFF_START_S
+        while not stop.wait(0.5):
+            with self._lock:
+                container = self.container
+                if container is None or container.alive() or self._expected_exit:
+                    continue
+                self.events.append(f"{time.monotonic():.1f} container exited {container.process.returncode}")
+                self._halt_prober()
+            if stop.wait(backoff):
+                return
+            backoff = min(backoff * 2, BACKOFF_MAX_S)
+            with self._lock:
+                if not stop.is_set() and not self._expected_exit and not (self.container and self.container.alive()):
+                    self._start_container()
+
+    def _halt_supervisor(self) -> None:
+        self._stop_supervisor.set()
+        if self._supervisor is not None:
+            self._supervisor.join(timeout=30)
+            self._supervisor = None
+
+    _expected_exit = False
+
+    def _start_container(self) -> Container:
+        self._expected_exit = False
         if self.container is not None and self.container.alive():
             raise RuntimeError(f"{self.name}: the container is still running")
         if self.container is not None:
@@ -263,9 +303,11 @@ class Pod:
 
     def kill_container(self) -> None:
         """SIGKILL the container (as an OOM kill or crash would); the pod and its volumes stay."""
-        self._halt_prober()
-        if self.container is not None:
-            self.container.kill()
+        with self._lock:
+            self._expected_exit = True  # the test restarts it itself (the kubelet would, at once)
+            self._halt_prober()
+            if self.container is not None:
+                self.container.kill()
         self.events.append(f"{time.monotonic():.1f} killed container")
 
     def restart_container(self) -> Container:
@@ -277,6 +319,7 @@ class Pod:
     def delete(self, grace_cap_s: float = GRACE_CAP_S) -> float:
         """Pod deletion: SIGTERM, SIGKILL after terminationGracePeriodSeconds (capped), emptyDirs wiped;
         the PVCs stay. Returns the seconds the container took to stop."""
+        self._halt_supervisor()
         self._halt_prober()
         took = 0.0
         if self.container is not None:
@@ -293,6 +336,7 @@ class Pod:
 
     def stop(self) -> None:
         """Teardown: stop whatever runs, bounded in time; nothing is wiped."""
+        self._halt_supervisor()
         self._halt_prober()
         for c in [*self.retired, *([self.container] if self.container else [])]:
             if c.alive():

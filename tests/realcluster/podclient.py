@@ -33,7 +33,10 @@ def _write(spec: dict[str, Any], result: dict[str, Any]) -> None:
 def create_topic(spec: dict[str, Any]) -> None:
     client = AdminClient({"bootstrap.servers": spec["bootstrap"]})
     if spec.get("assignment"):
-        topic = NewTopic(spec["topic"], replica_assignment=spec["assignment"], config=spec.get("config", {}))
+        # confluent-kafka 2.16 refuses the default partition count (-1) beside an assignment; the count
+        # must equal the assignment's length.
+        assignment = spec["assignment"]
+        topic = NewTopic(spec["topic"], len(assignment), replica_assignment=assignment, config=spec.get("config", {}))
     else:
         topic = NewTopic(spec["topic"], num_partitions=spec["partitions"], config=spec.get("config", {}))
     client.create_topics([topic])[spec["topic"]].result(timeout=60)

@@ -15,9 +15,7 @@ import itertools
 import json
 import os
 import shutil
-import subprocess
 import sys
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -149,9 +147,12 @@ class PodCluster:
             self.wait_ready(group, timeout)
 
     def wait_ready(self, pods: Sequence[Pod], timeout: float, min_ready_seconds: float = 0.0) -> None:
-        watched = [p.container.process for p in pods if p.container is not None]
+        # Not watched for exits: the kubelet restarts a crashed container (back-off) and the wait goes on.
         names = [p.name for p in pods]
-        wait_until(lambda: all(p.available(min_ready_seconds) for p in pods), timeout, f"{names} Ready", watched)
+        try:
+            wait_until(lambda: all(p.available(min_ready_seconds) for p in pods), timeout, f"{names} Ready")
+        except TimeoutError as error:
+            raise TimeoutError(f"{error}\n{self.describe()}") from None
 
     def stop(self) -> None:
         """Brokers first (a broker whose ZooKeeper is gone hangs in controlled shutdown), then ZooKeeper."""
@@ -231,17 +232,20 @@ def wait_for_brokers(cluster: PodCluster, pods: Sequence[Pod], timeout: float = 
                 return False
         return True
 
-    watched = [p.container.process for p in pods if p.container is not None]
-    wait_until(registered, timeout, f"brokers {sorted(ids)} registered", watched)
+    try:
+        wait_until(registered, timeout, f"brokers {sorted(ids)} registered")
+    except TimeoutError as error:
+        raise TimeoutError(f"{error}\n{cluster.describe()}") from None
 
 
 @contextlib.contextmanager
 def running_pods(
-    target_name: str, workdir: Path, zookeepers: int = 3, brokers: int = 3, start: bool = True
+    target: str | Target, workdir: Path, zookeepers: int = 3, brokers: int = 3, start: bool = True
 ) -> Iterator[PodCluster]:
     """The target's pods started (or only prepared); every process stopped on exit, whatever happened."""
     _require_tools()
-    cluster = PodCluster(committed_target(target_name), workdir, zookeepers, brokers)
+    chosen = committed_target(target) if isinstance(target, str) else target
+    cluster = PodCluster(chosen, workdir, zookeepers, brokers)
     try:
         if start:
             cluster.start()
@@ -261,10 +265,3 @@ def _require_tools() -> None:
     if os.geteuid() != 0:
         raise PermissionError("the pod-spec harness runs containers as root with bwrap (no user namespace)")
 
-
-def elapsed(since: float) -> float:
-    return time.monotonic() - since
-
-
-def result_ok(done: subprocess.CompletedProcess[str]) -> bool:
-    return done.returncode == 0
