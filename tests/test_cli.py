@@ -20,12 +20,12 @@ def test_render_reports_each_file_and_a_summary(run: Run, tmp_path: Path) -> Non
     lines = result.stdout.splitlines()
     assert f"created   {tmp_path}/high-availability/kubernetes/kafka/statefulset.yaml" in lines
     assert lines[-1] == (
-        "high-availability: 30 created, 0 updated, 0 identical, 0 removed; 17 Kubernetes resources valid "
-        "against 1.30 and 1.37 (strict); 6 config files valid against the key catalog"
+        "high-availability: 31 created, 0 updated, 0 identical, 0 removed; 17 Kubernetes resources valid "
+        "against 1.35 and 1.37 (strict); 6 config files valid against the key catalog"
     )
     assert "warning: kafka.config.unclean.leader.election.enable" in result.stderr  # C10 is shown, not fatal
     again = run("render", "high-availability", "--out", str(tmp_path))
-    assert again.stdout.splitlines()[-1].startswith("high-availability: 0 created, 0 updated, 30 identical")
+    assert again.stdout.splitlines()[-1].startswith("high-availability: 0 created, 0 updated, 31 identical")
 
 
 def test_combined_profiles_go_to_a_plus_joined_folder(run: Run, tmp_path: Path) -> None:
@@ -77,7 +77,9 @@ def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> 
     assert clean.stdout.splitlines() == ["durability: up to date", "low-latency: up to date"]
 
     statefulset = out / "durability/kubernetes/kafka/statefulset.yaml"
-    statefulset.write_text(statefulset.read_text().replace("replicas: 2", "replicas: 3"))
+    rendered = statefulset.read_text()
+    assert "\n  replicas: 6\n" in rendered  # the one broker StatefulSet holds all six brokers
+    statefulset.write_text(rendered.replace("\n  replicas: 6\n", "\n  replicas: 7\n"))
     (out / "durability/config/zoo.cfg").unlink()
     (out / "durability/extra.yaml").write_text("x: 1\n")
     drift = run("check", "--out", str(out))

@@ -34,8 +34,8 @@ from generator.target import Request, Sources, build, load
 from generator.validate import DEFINITIONS_ID, _schema_file, _schema_folder, _validator
 from tests.conftest import REPO
 
-VERSIONS = ("1.30", "1.37")
-KINDS = ("StatefulSet", "Service", "ConfigMap", "PodDisruptionBudget")
+VERSIONS = ("1.35", "1.37")  # cluster.kubernetesVersions of the committed targets
+KINDS = ("StatefulSet", "Service", "ConfigMap", "PodDisruptionBudget", "Namespace")
 SUBJECTS = (*KINDS, "params")
 TARGET = "high-availability"
 Key = str | int

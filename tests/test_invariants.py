@@ -44,12 +44,27 @@ def test_pdb_selector_that_matches_no_pod() -> None:
 
 
 def test_zookeeper_pdb_below_quorum() -> None:
-    """R07: minAvailable below the quorum lets a drain stop ZooKeeper."""
-    manifests = broken("kubernetes/zookeeper/pdb.yaml", lambda m: m["spec"].update(minAvailable=2))
+    """R07: a budget that lets a drain go below the quorum lets it stop ZooKeeper."""
+    manifests = broken("kubernetes/zookeeper/pdb.yaml", lambda m: m["spec"].update(maxUnavailable=3))
     assert check_manifests(manifests) == [
-        "kubernetes/zookeeper/pdb.yaml: PodDisruptionBudget/kafka-zookeeper: minAvailable 2 is below the quorum "
-        "of 3 for 5 servers: a drain could stop ZooKeeper and with it every Kafka write [R07]"
+        "kubernetes/zookeeper/pdb.yaml: PodDisruptionBudget/kafka-zookeeper: a drain may leave 2 of 5 servers, "
+        "below the quorum of 3: it could stop ZooKeeper and with it every Kafka write [R07]"
     ]
+
+
+def test_zookeeper_pdb_below_quorum_as_min_available() -> None:
+    """R07: the same budget written as minAvailable is read the same way."""
+
+    def change(m: dict[str, Any]) -> None:
+        del m["spec"]["maxUnavailable"]
+        m["spec"]["minAvailable"] = 2
+
+    assert check_manifests(broken("kubernetes/zookeeper/pdb.yaml", change)) == [
+        "kubernetes/zookeeper/pdb.yaml: PodDisruptionBudget/kafka-zookeeper: a drain may leave 2 of 5 servers, "
+        "below the quorum of 3: it could stop ZooKeeper and with it every Kafka write [R07]"
+    ]
+    at_quorum = broken("kubernetes/zookeeper/pdb.yaml", lambda m: m["spec"].update(maxUnavailable=2))
+    assert check_manifests(at_quorum) == []  # 3 of 5 left is the quorum: the invariant is about quorum only
 
 
 def test_broker_pdb_above_rf_minus_min_isr() -> None:
@@ -104,12 +119,12 @@ def test_service_selector_that_matches_no_pod() -> None:
     """R13: a per-broker Service for a pod the StatefulSet never creates."""
 
     def change(m: dict[str, Any]) -> None:
-        m["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] = "kafka-broker-zone-c-201"
+        m["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] = "kafka-broker-6"  # ordinals 0..5
 
-    assert check_manifests(broken("kubernetes/kafka/service-kafka-broker-zone-c-200.yaml", change)) == [
-        "kubernetes/kafka/service-kafka-broker-zone-c-200.yaml: Service/kafka-broker-zone-c-200: selector "
+    assert check_manifests(broken("kubernetes/kafka/service-kafka-broker-5.yaml", change)) == [
+        "kubernetes/kafka/service-kafka-broker-5.yaml: Service/kafka-broker-5: selector "
         "{app.kubernetes.io/instance=kafka, app.kubernetes.io/name=kafka, "
-        "statefulset.kubernetes.io/pod-name=kafka-broker-zone-c-201} matches no pod of any StatefulSet"
+        "statefulset.kubernetes.io/pod-name=kafka-broker-6} matches no pod of any StatefulSet"
     ]
 
 

@@ -71,9 +71,19 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
             "allowed: 1..5 (set by --set clients.producer.max.in.flight.requests.per.connection=6) [R43]",
         ),
         (
+            ("zookeeper.pdb.maxUnavailable=2",),
+            "error: zookeeper.pdb.maxUnavailable: 2 lets a drain take 2 of 5 servers, leaving room for 0 crash(es) "
+            "before quorum is lost; allowed: 1 (set by --set zookeeper.pdb.maxUnavailable=2) [R07, D01]",
+        ),
+        (
+            ("zookeeper.replicas=7", "zookeeper.pdb.maxUnavailable=3"),
+            "error: zookeeper.pdb.maxUnavailable: 3 lets a drain take 3 of 7 servers, leaving room for 0 crash(es) "
+            "before quorum is lost; allowed: 1..2 (set by --set zookeeper.pdb.maxUnavailable=3) [R07, D01]",
+        ),
+        (
             ("zookeeper.pdb.minAvailable=2",),
-            "error: zookeeper.pdb.minAvailable: 2 lets a drain break quorum; allowed: 3..5 for 5 servers (or "
-            "null = 3) (set by --set zookeeper.pdb.minAvailable=2) [R07]",
+            "error: zookeeper.pdb.minAvailable: unknown parameter; known here: maxUnavailable (set by --set "
+            "zookeeper.pdb.minAvailable=2)",
         ),
         (
             ("kafka.heap.size=8G",),
@@ -173,7 +183,7 @@ def test_site_file_errors_name_the_site_file(tmp_path: Path) -> None:
         ),
         (
             ("workload.totalPartitions=10000",),
-            "warning: workload.totalPartitions: 10000 partitions x RF 3 over 5 brokers is 6000 replicas per broker, "
+            "warning: workload.totalPartitions: 10000 partitions x RF 3 over 6 brokers is 5000 replicas per broker, "
             "above the budget of 4000: recovery and leader elections after a broker failure take longer (set by "
             "--set workload.totalPartitions=10000) [R26]",
         ),
@@ -185,7 +195,7 @@ def test_site_file_errors_name_the_site_file(tmp_path: Path) -> None:
         ),
         (
             ("kafka.rackAware=false",),
-            "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: acks=all "
+            "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 6 brokers: acks=all "
             "writes stop and acknowledged writes can be lost (kafka.rackAware is off, so one zone may hold several "
             "replicas of a partition) (set by profiles/base.yaml) [R22, R28]",
         ),
@@ -202,10 +212,15 @@ def test_zone_loss_warning_disappears_when_each_zone_holds_at_most_one_replica()
     assert not any("cluster.zones" in line for line in findings("durability"))
     assert not any(
         "cluster.zones" in line
-        for line in findings("durability", "kafka.rackAware=false", "cluster.zones=[a, b, c, d, e]")
-    )
+        for line in findings("durability", "kafka.rackAware=false", "cluster.zones=[a, b, c, d, e, f]")
+    )  # six brokers over six zones
     assert (
-        "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 5 brokers: "
+        "warning: cluster.zones: losing one of 5 zone(s) with replication factor 3 and 6 brokers: acks=all writes "
+        "stop and acknowledged writes can be lost (kafka.rackAware is off, so one zone may hold several replicas of "
+        "a partition) (set by --set cluster.zones=[a, b, c, d, e]) [R22, R28]"
+    ) in findings("durability", "kafka.rackAware=false", "cluster.zones=[a, b, c, d, e]")  # one zone holds two
+    assert (
+        "warning: cluster.zones: losing one of 3 zone(s) with replication factor 3 and 6 brokers: "
         "acknowledged writes can be lost (min.insync.replicas is too low for the replicas a zone takes with "
         "it) (set by profiles/base.yaml) [R22, R28]"
     ) in findings("high-availability")
@@ -215,23 +230,64 @@ def test_zone_loss_warning_disappears_when_each_zone_holds_at_most_one_replica()
     ("sets", "message"),
     [
         (
-            ("cluster.zones=[zone.a, zone-a]",),
-            "error: cluster.zones: ['zone.a', 'zone-a'] do not give distinct object names (['zone-a', 'zone-a']); "
-            "allowed: zone names that differ in letters or digits (set by --set cluster.zones=[zone.a, zone-a]) [R22]",
+            ("cluster.zones=[]",),
+            "error: kafka.rackAware: true with no cluster.zones; allowed: false, or list the zones (set by "
+            "profiles/base.yaml) [R22]",
         ),
         (
-            ("cluster.zones=[" + "z" * 40 + "]", "kafka.replicas=3"),
-            "error: cluster.zones: StatefulSet name 'kafka-broker-" + "z" * 40 + "' is 53 characters; allowed: 52 "
-            "(Kubernetes adds a revision hash to it); shorten cluster.name or the zone names (set by --set "
-            "cluster.zones=[" + "z" * 40 + "]) [R22]",
+            ("kafka.replicas=5",),
+            "warning: kafka.replicas: 5 brokers over 3 zones is 2/2/1: with broker.rack, the zone with fewer brokers "
+            "holds a replica of every partition its brokers can take, so they carry more than their share; allowed: "
+            "a multiple of 3 (set by --set kafka.replicas=5) [R22]",
         ),
         (
-            ("kafka.replicas=303",),
-            "error: kafka.replicas: 303 brokers over 3 zones exceed 100 per zone, the broker id range of a zone "
-            "(set by --set kafka.replicas=303) [R22]",
+            ("kafka.replicas=7",),
+            "warning: kafka.replicas: 7 brokers over 3 zones is 3/2/2: with broker.rack, the zone with fewer brokers "
+            "holds a replica of every partition its brokers can take, so they carry more than their share; allowed: "
+            "a multiple of 3 (set by --set kafka.replicas=7) [R22]",
+        ),
+        (
+            ("cluster.kubernetesVersions=['1.37', '1.30']",),
+            "error: cluster.kubernetesVersions: 1.30 does not copy the node's zone label onto pods (PodTopologyLabels "
+            "admission, on by default from 1.35), which rack-aware brokers read broker.rack from; allowed: 1.35 or "
+            "newer, or kafka.rackAware=false (set by --set cluster.kubernetesVersions=['1.37', '1.30']) [R22]",
+        ),
+        (
+            ("cluster.kubernetesVersions=['1.26', '1.37']",),
+            "error: cluster.kubernetesVersions: 1.26 does not serve persistentVolumeClaimRetentionPolicy and "
+            "unhealthyPodEvictionPolicy, which every target uses; allowed: 1.27 or newer (set by --set "
+            "cluster.kubernetesVersions=['1.26', '1.37'])",
         ),
     ],
 )
 def test_rack_aware_broker_sets_must_fit(sets: tuple[str, ...], message: str) -> None:
-    """R22: one StatefulSet per zone needs distinct, short names and at most 100 brokers per zone."""
-    assert message in errors("durability", *sets)
+    """R22: rack-aware brokers (one StatefulSet, broker.rack from the pod's zone label) need zones, fill them
+    evenly, and need a Kubernetes that copies the node's zone label onto pods; every target needs 1.27."""
+    assert message in findings("durability", *sets)
+    assert len([line for line in findings("durability", *sets) if "[R22]" in line or "kubernetesVersions" in line]) == 1
+
+
+@pytest.mark.parametrize(
+    "sets",
+    [
+        (),  # 6 brokers, 2 per zone
+        ("kafka.replicas=9",),
+        ("cluster.kubernetesVersions=['1.35']",),
+        ("cluster.kubernetesVersions=['1.27', '1.37']", "kafka.rackAware=false"),  # no zone label needed
+        ("kafka.replicas=5", "kafka.rackAware=false"),  # no broker.rack: no share to even out
+    ],
+)
+def test_rack_aware_rules_accept_what_fits(sets: tuple[str, ...]) -> None:
+    """R22: the boundaries of the rules above: none of their findings."""
+    found = findings("durability", *sets)
+    assert not any(line.startswith(("error: kafka.rackAware", "warning: kafka.replicas")) for line in found), found
+    assert not any("cluster.kubernetesVersions" in line for line in found), found
+
+
+def test_development_without_zones_has_no_zone_findings() -> None:
+    """R22: no zones, no rack awareness, one broker: nothing to spread, nothing planned for a zone loss."""
+    assert not any("zones" in line or "rackAware" in line for line in findings("development"))
+    assert errors("development", "kafka.rackAware=true") == [
+        "error: kafka.rackAware: true with no cluster.zones; allowed: false, or list the zones (set by --set "
+        "kafka.rackAware=true) [R22]"
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -47,32 +48,38 @@ def test_every_file_has_the_header_naming_its_source_and_ends_with_one_newline(h
 def test_configmaps_carry_the_standalone_config_files_verbatim(ha: Build) -> None:
     kafka = manifest(ha, "kubernetes/kafka/configmap.yaml")["data"]
     zookeeper = manifest(ha, "kubernetes/zookeeper/configmap.yaml")["data"]
-    assert set(kafka) == {"server.properties", "start-kafka.sh", "kafka-ready.sh"}
+    assert set(kafka) == {"server.properties", "log4j.properties", "start-kafka.sh", "kafka-ready.sh"}
     assert set(zookeeper) == {"zoo.cfg", "start-zookeeper.sh", "zookeeper-probe.sh"}
     for name, text in {**kafka, **zookeeper}.items():
         assert ha.files[f"config/{name}"] == text
 
 
-def test_a_config_change_changes_the_pod_checksum(sources: Sources) -> None:
+def test_a_config_change_renames_the_configmap_its_pods_mount(sources: Sources) -> None:
+    """The ConfigMaps are named by their content and immutable: a config change is a new ConfigMap, which the
+    pod template names, so the change rolls exactly the component whose config changed."""
     before = build(Request("durability"), sources)
     after = build(Request("durability", sets=("kafka.config.num.io.threads=9",)), sources)
+    bases = {"kafka": "kafka-broker-config", "zookeeper": "kafka-zookeeper-config"}
 
-    def checksum(result: Build, component: str) -> str:
-        spec = manifest(result, STATEFULSETS[component])["spec"]
-        return str(spec["template"]["metadata"]["annotations"]["checksum/config"])
+    def configmap(result: Build, component: str) -> str:
+        config = manifest(result, f"kubernetes/{component}/configmap.yaml")
+        assert config["immutable"] is True
+        name = str(config["metadata"]["name"])
+        assert re.fullmatch(rf"{bases[component]}-[0-9a-f]{{10}}", name), name
+        template = manifest(result, STATEFULSETS[component])["spec"]["template"]
+        assert "annotations" not in template["metadata"]  # no checksum/config: the name is the checksum
+        volumes = {v["name"]: v for v in template["spec"]["volumes"]}
+        assert volumes["config"]["configMap"]["name"] == name
+        return name
 
-    assert checksum(before, "kafka") != checksum(after, "kafka")
-    assert checksum(before, "zookeeper") == checksum(after, "zookeeper")
+    assert configmap(before, "kafka") != configmap(after, "kafka")
+    assert configmap(before, "zookeeper") == configmap(after, "zookeeper")
+    again = build(Request("durability", sets=("kafka.config.num.io.threads=9",)), sources)
+    assert configmap(again, "kafka") == configmap(after, "kafka")  # the same content, the same name
 
 
 def test_one_service_per_broker_selects_exactly_its_pod(ha: Build) -> None:
-    pods = [
-        "kafka-broker-zone-a-0",
-        "kafka-broker-zone-a-1",
-        "kafka-broker-zone-b-100",
-        "kafka-broker-zone-b-101",
-        "kafka-broker-zone-c-200",
-    ]
+    pods = [f"kafka-broker-{ordinal}" for ordinal in range(6)]
     services = sorted(p for p in ha.files if p.startswith("kubernetes/kafka/service-kafka-broker-"))
     assert services == [f"kubernetes/kafka/service-{pod}.yaml" for pod in pods]
     for pod, path in zip(pods, services, strict=True):
@@ -82,30 +89,52 @@ def test_one_service_per_broker_selects_exactly_its_pod(ha: Build) -> None:
         assert service["spec"]["publishNotReadyAddresses"] is True
 
 
-def test_rack_aware_brokers_run_one_statefulset_per_zone(ha: Build) -> None:
-    sets = {
-        zone: manifest(ha, f"kubernetes/kafka/statefulset-kafka-broker-{zone}.yaml")["spec"]
-        for zone in ("zone-a", "zone-b", "zone-c")
+def test_rack_aware_brokers_spread_one_statefulset_over_the_zones(ha: Build) -> None:
+    """R22: one StatefulSet for every broker (pod ordinal = broker.id), spread evenly over the zones, each
+    broker's rack read from its own pod's zone label (the node's, copied at binding)."""
+    assert [p for p in ha.files if p.startswith("kubernetes/kafka/statefulset")] == [STATEFULSETS["kafka"]]
+    statefulset = manifest(ha, STATEFULSETS["kafka"])
+    spec = statefulset["spec"]
+    assert statefulset["metadata"]["name"] == "kafka-broker"
+    assert spec["replicas"] == 6 and "ordinals" not in spec
+    assert spec["updateStrategy"] == {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}
+    pod = spec["template"]["spec"]
+    assert pod["topologySpreadConstraints"] == [
+        {
+            "labelSelector": {"matchLabels": spec["selector"]["matchLabels"]},
+            "maxSkew": 1,
+            "minDomains": 3,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "DoNotSchedule",
+        }
+    ]
+    terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert terms["nodeSelectorTerms"][0]["matchExpressions"] == [
+        {"key": "topology.kubernetes.io/zone", "operator": "In", "values": ["zone-a", "zone-b", "zone-c"]}
+    ]
+    anti = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert anti == [
+        {"labelSelector": {"matchLabels": spec["selector"]["matchLabels"]}, "topologyKey": "kubernetes.io/hostname"}
+    ]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["BROKER_RACK"] == {
+        "name": "BROKER_RACK",
+        "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.labels['topology.kubernetes.io/zone']"}},
     }
-    assert [s["replicas"] for s in sets.values()] == [2, 2, 1]
-    assert [s.get("ordinals", {}).get("start") for s in sets.values()] == [0, 100, 200]
-    for zone, spec in sets.items():
-        pod = spec["template"]["spec"]
-        terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
-        assert terms["nodeSelectorTerms"][0]["matchExpressions"][0]["values"] == [zone]
-        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
-        assert env["BROKER_RACK"] == zone
-        assert spec["selector"]["matchLabels"]["kafka-profiles/broker-set"] == f"kafka-broker-{zone}"
-    assert '--override "broker.rack=${BROKER_RACK}"' in ha.files["config/start-kafka.sh"]
+    assert "kafka-profiles/broker-set" not in str(statefulset)
+    script = ha.files["config/start-kafka.sh"]
+    assert '--override "broker.rack=${BROKER_RACK}"' in script
+    assert 'if [[ -z "${BROKER_RACK:-}" ]]; then' in script and "exit 1" in script  # no zone, no start
 
 
 def test_without_rack_awareness_one_statefulset_spreads_over_zones() -> None:
     result = build(Request("durability", sets=("kafka.rackAware=false",)))
-    spec = manifest(result, "kubernetes/kafka/statefulset-kafka-broker.yaml")["spec"]
-    assert spec["replicas"] == 5 and "ordinals" not in spec
+    spec = manifest(result, STATEFULSETS["kafka"])["spec"]
+    assert spec["replicas"] == 6 and "ordinals" not in spec
     pod = spec["template"]["spec"]
     assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
     assert "BROKER_RACK" not in str(pod["containers"][0]["env"])
+    assert "broker.rack" not in result.files["config/start-kafka.sh"]
 
 
 def test_broker_identity_comes_from_the_ordinal_in_the_start_script(ha: Build) -> None:
@@ -129,8 +158,10 @@ def test_zoo_cfg_lists_every_server_with_myid_from_ordinal_plus_one(ha: Build) -
 def test_pdbs_keep_zookeeper_quorum_and_drain_one_broker(ha: Build) -> None:
     zk = manifest(ha, "kubernetes/zookeeper/pdb.yaml")
     kafka = manifest(ha, "kubernetes/kafka/pdb.yaml")
-    assert zk["apiVersion"] == "policy/v1" and zk["spec"]["minAvailable"] == 3
-    assert kafka["spec"]["maxUnavailable"] == 1
+    assert zk["apiVersion"] == "policy/v1" and zk["spec"]["maxUnavailable"] == 1 and "minAvailable" not in zk["spec"]
+    assert kafka["spec"]["maxUnavailable"] == 1 and "minAvailable" not in kafka["spec"]
+    for pdb in (zk, kafka):  # an unhealthy pod is evicted only while the budget holds
+        assert pdb["spec"]["unhealthyPodEvictionPolicy"] == "IfHealthyBudget"
     statefulset = manifest(ha, "kubernetes/zookeeper/statefulset.yaml")
     assert (
         zk["spec"]["selector"]["matchLabels"].items() <= statefulset["spec"]["template"]["metadata"]["labels"].items()
@@ -149,21 +180,22 @@ def test_pods_are_hardened_and_spread(ha: Build) -> None:
         assert {"startupProbe", "readinessProbe", "livenessProbe", "resources"} <= set(container)
         anti = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
         assert anti["topologyKey"] == "kubernetes.io/hostname"
-        if component == "zookeeper":  # brokers are pinned per zone instead (rack-aware)
-            assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
+        assert pod["topologySpreadConstraints"][0]["topologyKey"] == "topology.kubernetes.io/zone"
         assert not any("hostPath" in volume for volume in pod["volumes"])
 
 
 def test_jvm_flags_follow_the_runbook(ha: Build) -> None:
     env = {
         e["name"]: e.get("value")
-        for e in manifest(ha, "kubernetes/kafka/statefulset.yaml")["spec"]["template"]["spec"][
-            "containers"
-        ][0]["env"]
+        for e in manifest(ha, "kubernetes/kafka/statefulset.yaml")["spec"]["template"]["spec"]["containers"][0]["env"]
     }
     assert env["KAFKA_HEAP_OPTS"] == "-Xms2G -Xmx2G"
     assert "-XX:+UseG1GC" in env["KAFKA_JVM_PERFORMANCE_OPTS"]
-    assert env["EXTRA_ARGS"] == "-name kafkaServer -loggc"
+    assert env["EXTRA_ARGS"] == "-name kafkaServer"  # not -loggc: it would replace the rotation below
+    assert env["KAFKA_GC_LOG_OPTS"] == (
+        "-Xlog:gc*:file=/var/log/kafka/kafkaServer-gc.log:time,tags:filecount=4,filesize=16M"
+    )
+    assert env["KAFKA_LOG4J_OPTS"] == "-Dlog4j.configuration=file:/config/log4j.properties"
     zk_env = {
         e["name"]: e.get("value")
         for e in manifest(ha, "kubernetes/zookeeper/statefulset.yaml")["spec"]["template"]["spec"]["containers"][0][
@@ -196,9 +228,7 @@ def test_throughput_clients_in_both_families() -> None:
 def test_image_digest_pins_the_image() -> None:
     digest = "sha256:" + "a" * 64
     result = build(Request("durability", sets=(f"kafka.image.digest={digest}",)))
-    assert (
-        f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset.yaml"]
-    )
+    assert f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset.yaml"]
 
 
 def test_undefined_template_variable_names_template_and_line(sources: Sources) -> None:

@@ -51,12 +51,26 @@ def producer(spec: str, *sets: str) -> dict[str, str]:
 
 
 def test_gc_logging_on_for_brokers_and_zookeeper() -> None:
-    """R01: GC logging on: kafka-server-start.sh -loggc writes to LOG_DIR; ZooKeeper -Xlog:gc*."""
-    assert env("durability", "kafka")["EXTRA_ARGS"] == "-name kafkaServer -loggc"
-    assert env("durability", "kafka")["LOG_DIR"] == "/var/log/kafka"
-    assert "-Xlog:gc*:file=/logs/zookeeper-gc.log" in env("durability", "zookeeper")["SERVER_JVMFLAGS"]
+    """R01: GC logging on, rotated within the logs emptyDir: brokers through KAFKA_GC_LOG_OPTS (not -loggc,
+    whose 10 x 100M rotation would replace it), ZooKeeper -Xlog:gc*; 4 x 16M each."""
+    kafka = env("durability", "kafka")
+    assert kafka["EXTRA_ARGS"] == "-name kafkaServer"
+    assert kafka["LOG_DIR"] == "/var/log/kafka"
+    assert kafka["KAFKA_GC_LOG_OPTS"] == (
+        "-Xlog:gc*:file=/var/log/kafka/kafkaServer-gc.log:time,tags:filecount=4,filesize=16M"
+    )
+    assert "-loggc" not in target("durability").files["kubernetes/kafka/statefulset.yaml"]
+    assert (
+        "-Xlog:gc*:file=/logs/zookeeper-gc.log:time,tags:filecount=4,filesize=16M"
+        in (env("durability", "zookeeper")["SERVER_JVMFLAGS"])
+    )
+    for component, log_dir in (("kafka", "/var/log/kafka"), ("zookeeper", "/logs")):
+        spec = pod("durability", component)
+        [mount] = [m for m in spec["containers"][0]["volumeMounts"] if m["name"] == "logs"]
+        [volume] = [v for v in spec["volumes"] if v["name"] == "logs"]
+        assert mount["mountPath"] == log_dir and volume["emptyDir"] == {"sizeLimit": "256Mi"}  # 64M of GC logs
     off = target("durability", "kafka.gc.logging=false").files["kubernetes/kafka/statefulset.yaml"]
-    assert "-loggc" not in off
+    assert "-loggc" not in off and "-Xlog:gc" not in off
 
 
 def test_g1_by_default_zgc_selectable() -> None:
@@ -93,11 +107,15 @@ def test_zookeeper_heap_and_resources() -> None:
 
 
 def test_zookeeper_pdb_at_quorum() -> None:
-    """R07, C03: policy/v1 PodDisruptionBudget with minAvailable = quorum (5 servers -> 3)."""
+    """R07, C03: policy/v1 PodDisruptionBudget that keeps quorum through a drain: maxUnavailable 1 (5 servers
+    keep 4, one crash more still leaves the quorum of 3; not the runbook's minAvailable = quorum, see D01)."""
     pdb = doc("durability", "kubernetes/zookeeper/pdb.yaml")
-    assert (pdb["apiVersion"], pdb["spec"]["minAvailable"]) == ("policy/v1", 3)
+    assert (pdb["apiVersion"], pdb["spec"]["maxUnavailable"]) == ("policy/v1", 1)
+    assert "minAvailable" not in pdb["spec"] and pdb["spec"]["unhealthyPodEvictionPolicy"] == "IfHealthyBudget"
     three = yaml.safe_load(target("durability", "zookeeper.replicas=3").files["kubernetes/zookeeper/pdb.yaml"])
-    assert three["spec"]["minAvailable"] == 2
+    assert three["spec"]["maxUnavailable"] == 1
+    seven = target("durability", "zookeeper.replicas=7", "zookeeper.pdb.maxUnavailable=2")
+    assert yaml.safe_load(seven.files["kubernetes/zookeeper/pdb.yaml"])["spec"]["maxUnavailable"] == 2
 
 
 def test_broker_pdb() -> None:
@@ -108,15 +126,11 @@ def test_broker_pdb() -> None:
 
 
 def test_no_single_pod_in_production_and_peak_plus_two() -> None:
-    """R09, R10, C09: 5 brokers and 5 ZooKeeper servers (3 + 2, odd); single pods refused in production."""
-    assert (
-        sum(
-            yaml.safe_load(text)["spec"]["replicas"]
-            for path, text in target("durability").files.items()
-            if path.startswith("kubernetes/kafka/statefulset-")
-        )
-        == 5
-    )
+    """R09, R10, C09: 6 brokers (2 per zone) and 5 ZooKeeper servers (3 + 2, odd); single pods refused in
+    production."""
+    brokers = [p for p in target("durability").files if p.startswith("kubernetes/kafka/statefulset")]
+    assert brokers == [STATEFULSETS["kafka"]]
+    assert doc("durability", STATEFULSETS["kafka"])["spec"]["replicas"] == 6
     assert doc("durability", "kubernetes/zookeeper/statefulset.yaml")["spec"]["replicas"] == 5
     from generator.errors import ParamsError
 
@@ -148,24 +162,32 @@ def test_statefulsets_with_claims_and_headless_services() -> None:
     assert zk["serviceName"] == "kafka-zookeeper-headless" and kafka["serviceName"] == "kafka-broker-headless"
     assert doc("durability", "kubernetes/kafka/service-headless.yaml")["spec"]["clusterIP"] == "None"
     zoo = parse_properties(target("durability").files["config/zoo.cfg"])
-    assert (zoo["dataDir"], zoo["dataLogDir"]) == ("/var/lib/zookeeper/data", "/var/lib/zookeeper/datalog")
+    assert (zoo["dataDir"], zoo["dataLogDir"]) == ("/data", "/datalog")
+
+    def mounts(component: str) -> dict[str, str]:
+        return {m["name"]: m["mountPath"] for m in pod("durability", component)["containers"][0]["volumeMounts"]}
+
+    # each claim is mounted exactly on the image's declared VOLUME, so no anonymous volume shadows it
+    assert {k: mounts("zookeeper")[k] for k in ("data", "datalog", "logs")} == {
+        "data": "/data",
+        "datalog": "/datalog",
+        "logs": "/logs",
+    }
+    assert mounts("kafka")["data"] == "/var/lib/kafka/data"
+    assert server("durability")["log.dirs"] == "/var/lib/kafka/data/logs"  # a folder in it, not lost+found's
 
 
 def test_storage_class_is_a_parameter_with_on_prem_default() -> None:
     """R12: the storage class is a parameter; on-premises local storage by default."""
-    claim = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]["volumeClaimTemplates"][
-        0
-    ]
+    claim = doc("durability", "kubernetes/kafka/statefulset.yaml")["spec"]["volumeClaimTemplates"][0]
     assert claim["spec"]["storageClassName"] == "local-storage"
-    cloud = target("durability", "cluster.storageClass=gce-pd").files[
-        "kubernetes/kafka/statefulset.yaml"
-    ]
+    cloud = target("durability", "cluster.storageClass=gce-pd").files["kubernetes/kafka/statefulset.yaml"]
     assert "storageClassName: gce-pd" in cloud
 
 
 def test_one_service_per_broker_in_its_advertised_listener_over_cluster_dns() -> None:
     """R13, R14: one Service per broker named like its pod; the broker advertises that cluster DNS name."""
-    for pod_name in ("kafka-broker-zone-a-0", "kafka-broker-zone-b-101", "kafka-broker-zone-c-200"):
+    for pod_name in ("kafka-broker-0", "kafka-broker-3", "kafka-broker-5"):
         service = doc("durability", f"kubernetes/kafka/service-{pod_name}.yaml")
         assert service["spec"]["selector"]["statefulset.kubernetes.io/pod-name"] == pod_name
     script = target("durability").files["config/start-kafka.sh"]
@@ -174,16 +196,29 @@ def test_one_service_per_broker_in_its_advertised_listener_over_cluster_dns() ->
 
 
 def test_probes_on_every_pod() -> None:
-    """R15, C06: startup, readiness and liveness probes; broker readiness asks ApiVersions on the real
-    listener port; ZooKeeper readiness asks srvr (ruok answers without quorum)."""
+    """R15, C06: startup, readiness and liveness probes; broker startup asks ApiVersions on the real
+    listener port, readiness also asks Metadata (every replica it hosts back in the ISR); ZooKeeper startup
+    asks ruok, readiness srvr (ruok answers without quorum)."""
     for component in ("kafka", "zookeeper"):
         container = pod("durability", component)["containers"][0]
         assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(container)
+
+    def probe(component: str, kind: str) -> list[str]:
+        command: list[str] = pod("durability", component)["containers"][0][kind]["exec"]["command"]
+        return command
+
+    assert probe("kafka", "startupProbe") == ["/bin/bash", "/config/kafka-ready.sh", "started"]
+    assert probe("kafka", "readinessProbe") == ["/bin/bash", "/config/kafka-ready.sh", "ready"]
+    assert pod("durability", "kafka")["containers"][0]["livenessProbe"]["tcpSocket"] == {"port": "kafka"}
+    assert probe("zookeeper", "startupProbe") == ["/bin/bash", "/config/zookeeper-probe.sh", "live"]
+    assert probe("zookeeper", "readinessProbe") == ["/bin/bash", "/config/zookeeper-probe.sh", "ready"]
     ready = target("durability").files["config/kafka-ready.sh"]
-    assert "/dev/tcp/127.0.0.1/${1:-9092}" in ready and "\\x00\\x12" in ready  # api key 18 = ApiVersions
-    assert "printf srvr" in target("durability").files["config/zookeeper-probe.sh"]
+    assert 'port="${2:-9092}"' in ready and 'exec 3<>"/dev/tcp/127.0.0.1/${port}"' in ready
+    assert 'request 18 0 ""  # ApiVersions v0' in ready and 'request 3 4 "ffffffff00"' in ready  # Metadata v4
+    zookeeper = target("durability").files["config/zookeeper-probe.sh"]
+    assert "live) printf ruok" in zookeeper and "ready) printf srvr" in zookeeper
     custom = target("durability", "kafka.ports.internal=9093").files["config/kafka-ready.sh"]
-    assert "/dev/tcp/127.0.0.1/${1:-9093}" in custom
+    assert 'port="${2:-9093}"' in custom
 
 
 def test_canary_rollout_with_partition() -> None:
@@ -205,8 +240,8 @@ def test_no_host_path_anywhere() -> None:
 
 
 def test_only_current_api_versions() -> None:
-    """R18, C03: every object validates strictly against Kubernetes 1.30 and 1.37; no removed APIs."""
-    assert "against 1.30 and 1.37 (strict)" in target("durability").summary
+    """R18, C03: every object validates strictly against Kubernetes 1.35 and 1.37; no removed APIs."""
+    assert "against 1.35 and 1.37 (strict)" in target("durability").summary
     api_versions = {
         yaml.safe_load(t)["apiVersion"] for p, t in target("durability").files.items() if p.startswith("kubernetes/")
     }
@@ -221,18 +256,19 @@ def test_rollout_pacing() -> None:
 
 
 def test_zone_spread_and_one_pod_per_node() -> None:
-    """R22, R23: brokers in one StatefulSet per zone with broker.rack = zone; ZooKeeper spread over the zones
-    (required, maxSkew 1); at most one broker or ZooKeeper server per node."""
-    spread = pod("durability", "zookeeper")["topologySpreadConstraints"][0]
-    assert (spread["topologyKey"], spread["maxSkew"], spread["whenUnsatisfiable"]) == (
-        "topology.kubernetes.io/zone",
-        1,
-        "DoNotSchedule",
-    )
-    for zone in ("zone-a", "zone-b", "zone-c"):
-        statefulset = doc("durability", f"kubernetes/kafka/statefulset-kafka-broker-{zone}.yaml")
-        containers = statefulset["spec"]["template"]["spec"]["containers"]
-        assert {"name": "BROKER_RACK", "value": zone} in containers[0]["env"]
+    """R22, R23: brokers and ZooKeeper servers spread over the zones (required, maxSkew 1); broker.rack =
+    the zone label of the broker's own pod; at most one broker or ZooKeeper server per node."""
+    for component in ("kafka", "zookeeper"):
+        spread = pod("durability", component)["topologySpreadConstraints"][0]
+        assert (spread["topologyKey"], spread["maxSkew"], spread["whenUnsatisfiable"]) == (
+            "topology.kubernetes.io/zone",
+            1,
+            "DoNotSchedule",
+        )
+    assert {
+        "name": "BROKER_RACK",
+        "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.labels['topology.kubernetes.io/zone']"}},
+    } in pod("durability", "kafka")["containers"][0]["env"]
     assert "broker.rack=${BROKER_RACK}" in target("durability").files["config/start-kafka.sh"]
     for component in ("kafka", "zookeeper"):
         anti = pod("durability", component)["affinity"]["podAntiAffinity"]
@@ -261,7 +297,7 @@ def test_partition_budget_warning() -> None:
     from generator.params import check
 
     [warning] = [f for f in check(merged) if "R26" in f.ids]
-    assert warning.line().startswith("workload.totalPartitions: 10000 partitions x RF 3 over 5 brokers is 6000")
+    assert warning.line().startswith("workload.totalPartitions: 10000 partitions x RF 3 over 6 brokers is 5000")
 
 
 def test_unclean_election_per_profile() -> None:

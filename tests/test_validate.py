@@ -31,14 +31,14 @@ def broken(change: Any) -> dict[str, Any]:
 def test_wrong_type_names_kind_name_path_and_version() -> None:
     manifest = broken(lambda m: m["spec"].update(replicas="3"))
     assert kubernetes_problems(manifest, "1.30") == [
-        "StatefulSet/kafka-broker-zone-a: spec.replicas: '3' is not of type 'integer', 'null' (Kubernetes 1.30)"
+        "StatefulSet/kafka-broker: spec.replicas: '3' is not of type 'integer', 'null' (Kubernetes 1.30)"
     ]
 
 
 def test_unknown_field_fails_in_strict_mode() -> None:
     manifest = broken(lambda m: m["spec"]["template"]["spec"]["containers"][0].update(imagePullPolcy="Always"))
     [problem] = kubernetes_problems(manifest, "1.37")
-    assert problem.startswith("StatefulSet/kafka-broker-zone-a: spec.template.spec.containers.0: Additional properties")
+    assert problem.startswith("StatefulSet/kafka-broker: spec.template.spec.containers.0: Additional properties")
     assert "'imagePullPolcy' was unexpected" in problem
 
 
