@@ -123,7 +123,8 @@ def failure_budget(params: dict[str, Any]) -> FailureBudget:
         broker_losses_keeping_acked_data=keeps_data,
         zone_loss_keeps_writes=zone_keeps_writes,
         zone_loss_keeps_acked_data=zone_keeps_data,
-        zone_loss_keeps_zookeeper=zk["replicas"] - zk_in_largest_zone >= quorum,
+        # no zones listed: no zone to lose (development targets)
+        zone_loss_keeps_zookeeper=zones == 0 or zk["replicas"] - zk_in_largest_zone >= quorum,
         zookeeper_servers=zk["replicas"],
         zookeeper_losses_tolerated=zk["replicas"] - quorum,
         broker_voluntary_disruption=kafka["pdb"]["maxUnavailable"],

@@ -293,6 +293,7 @@ def kubernetes_versions_served(m: Merged) -> list[Finding]:
                 key,
                 f"{oldest} does not serve persistentVolumeClaimRetentionPolicy and unhealthyPodEvictionPolicy, "
                 "which every target uses; allowed: 1.27 or newer",
+                "R18",
             )
         ]
     if m.params["kafka"]["rackAware"] and minor < ZONE_LABELS_FROM:
@@ -491,11 +492,16 @@ def zone_loss(m: Merged) -> list[Finding]:
         )
         if not kept
     ]
-    why = (
-        "min.insync.replicas is too low for the replicas a zone takes with it"
-        if budget.rack_aware
-        else "kafka.rackAware is off, so one zone may hold several replicas of a partition"
-    )
+    reasons = []
+    if not (budget.zone_loss_keeps_writes and budget.zone_loss_keeps_acked_data):
+        reasons.append(
+            "min.insync.replicas is too low for the replicas a zone takes with it"
+            if budget.rack_aware
+            else "kafka.rackAware is off, so one zone may hold several replicas of a partition"
+        )
+    if not budget.zone_loss_keeps_zookeeper:
+        reasons.append("the largest zone holds too many ZooKeeper servers for the rest to be a quorum")
+    why = "; ".join(reasons)
     return [
         _warn(
             m,

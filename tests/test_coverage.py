@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import warnings
 
@@ -10,7 +11,9 @@ import pytest
 
 from tests.conftest import REPO, SHARED
 
-ALL_IDS = [f"R{n:02d}" for n in range(1, 47)] + [f"C{n:02d}" for n in range(1, 12)]
+RUNBOOK_IDS = [f"R{n:02d}" for n in range(1, 47)] + [f"C{n:02d}" for n in range(1, 12)]
+DEPARTURES = ["D01"]  # where the targets do otherwise than the runbook, with the reason (same rules)
+ALL_IDS = RUNBOOK_IDS + DEPARTURES
 PENDING = {"R03", "R31", "R32", "R33", "R34", "R35", "R41", "R42", "R44", "R45", "R46", "C08"}
 
 
@@ -18,7 +21,7 @@ def rows() -> dict[str, list[str]]:
     table = {}
     for line in (REPO / "docs/runbook-coverage.md").read_text(encoding="utf-8").splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and re.fullmatch(r"[RC]\d{2}", cells[0]):
+        if len(cells) == 5 and re.fullmatch(r"[RCD]\d{2}", cells[0]):
             table[cells[0]] = cells
     return table
 
@@ -34,8 +37,10 @@ def test_every_id_has_exactly_one_row() -> None:
 def test_ids_match_the_runbook_when_it_is_beside_the_checkout() -> None:
     runbook = SHARED / "runbook.md"
     if not runbook.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{runbook} is missing (CI=true: failing instead of skipping)")
         pytest.skip("../shared/runbook.md not found beside the checkout: ID list not cross-checked")
-    assert sorted(set(re.findall(r"\*\*([RC]\d{2})\*\*", runbook.read_text(encoding="utf-8")))) == sorted(ALL_IDS)
+    assert sorted(set(re.findall(r"\*\*([RC]\d{2})\*\*", runbook.read_text(encoding="utf-8")))) == sorted(RUNBOOK_IDS)
 
 
 def test_pending_ids_are_exactly_the_known_list() -> None:

@@ -260,6 +260,7 @@ def test_uneven_zones_warn_and_strict_refuses(run: Run, tmp_path: Path) -> None:
 
 
 def test_pdbs_allow_one_disruption_and_never_evict_an_unhealthy_pod_past_the_budget(committed: Build) -> None:
+    """R07, R08; D01: ZooKeeper's PDB is maxUnavailable 1, not the runbook's minAvailable = quorum."""
     for pdb in objects(committed, "PodDisruptionBudget").values():
         assert pdb["spec"]["maxUnavailable"] == 1 and "minAvailable" not in pdb["spec"]
         assert pdb["spec"]["unhealthyPodEvictionPolicy"] == "IfHealthyBudget"
@@ -288,7 +289,7 @@ def test_the_budget_says_two_zones_cannot_hold_a_zookeeper_majority() -> None:
             ("kafka.rackAware=false", 'cluster.kubernetesVersions=["1.26","1.37"]'),
             "error: cluster.kubernetesVersions: 1.26 does not serve persistentVolumeClaimRetentionPolicy and "
             "unhealthyPodEvictionPolicy, which every target uses; allowed: 1.27 or newer "
-            '(set by --set cluster.kubernetesVersions=["1.26","1.37"])',
+            '(set by --set cluster.kubernetesVersions=["1.26","1.37"]) [R18]',
         ),
         (
             ('cluster.kubernetesVersions=["1.34","1.37"]',),

@@ -256,7 +256,7 @@ def test_zone_loss_warning_disappears_when_each_zone_holds_at_most_one_replica()
             ("cluster.kubernetesVersions=['1.26', '1.37']",),
             "error: cluster.kubernetesVersions: 1.26 does not serve persistentVolumeClaimRetentionPolicy and "
             "unhealthyPodEvictionPolicy, which every target uses; allowed: 1.27 or newer (set by --set "
-            "cluster.kubernetesVersions=['1.26', '1.37'])",
+            "cluster.kubernetesVersions=['1.26', '1.37']) [R18]",
         ),
     ],
 )

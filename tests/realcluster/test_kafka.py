@@ -67,9 +67,12 @@ def test_every_broker_answers_with_its_own_address(kafka: KafkaCluster, runtime:
     )
 
 
-def test_generated_readiness_probe_passes(kafka: KafkaCluster, generated_config: Path) -> None:
+@pytest.mark.parametrize("mode", ["started", "ready"])
+def test_generated_probes_pass(kafka: KafkaCluster, generated_config: Path, mode: str) -> None:
+    """R15: the startup and readiness probes of a broker whose replicas are all in sync."""
     # The probe asks 127.0.0.1, as inside the pod: here that is the broker with ordinal 0.
-    done = run_script(generated_config / "kafka-ready.sh", [str(kafka.port)])
+    pod = {"POD_NAME": kafka.naming.broker_pod(0)}
+    done = run_script(generated_config / "kafka-ready.sh", [mode, str(kafka.port)], env=pod)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -71,6 +71,11 @@ class JavaRuntime:
         return self.run("org.apache.zookeeper.ZooKeeperMain", ["-server", connect, *command], timeout=timeout)
 
 
-def run_script(script: Path, args: Sequence[str] = (), timeout: float = 20.0) -> subprocess.CompletedProcess[str]:
-    """A generated shell script (e.g. a probe) as the kubelet would run it, bounded in time."""
-    return subprocess.run(["bash", str(script), *args], capture_output=True, text=True, timeout=timeout, check=False)
+def run_script(
+    script: Path, args: Sequence[str] = (), timeout: float = 20.0, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """A generated shell script (e.g. a probe) as the kubelet would run it, bounded in time; `env` adds
+    to this process's environment what the container's would hold (POD_NAME, ...)."""
+    full_env = {**os.environ, **(env or {})}
+    command = ["bash", str(script), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, env=full_env)
