@@ -58,9 +58,12 @@ def keyed(spec: dict[str, Any]) -> None:
     # debug=msg makes librdkafka log each refused produce (NOT_ENOUGH_REPLICAS); it changes no behaviour.
     producer = new_producer(spec["config"], log, debug="msg")
     stop = Path(spec["stop"])
+    progress = Path(spec["progress"])
     with KeyedSender(producer, spec["topic"], spec["keys"], spec["per_second"]) as sender:
         while not stop.exists():
             time.sleep(0.2)
+            # How many are acknowledged so far, for the test to start and end its faults under load.
+            progress.write_text(str(len(sender.deliveries.acked)), encoding="utf-8")
     flush(producer, 150)
     refusals = log.containing(NOT_ENOUGH_REPLICAS)
     _write(
