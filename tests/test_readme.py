@@ -57,7 +57,7 @@ def test_readme_commands_work_on_a_clean_copy(tmp_path: Path) -> None:
 
     rendered = subprocess.run(render.split(), cwd=repo, env=env, capture_output=True, text=True, timeout=900)
     assert rendered.returncode == 0, rendered.stdout[-2000:] + rendered.stderr[-2000:]
-    assert "high-availability: 0 created, 0 updated, 30 identical, 0 removed" in rendered.stdout
+    assert "high-availability: 0 created, 0 updated, 31 identical, 0 removed" in rendered.stdout
 
     tested = subprocess.run(test.split(), cwd=repo, env=env, capture_output=True, text=True, timeout=1800)
     assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-2000:]
