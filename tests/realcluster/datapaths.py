@@ -10,8 +10,8 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 
-from .properties import to_dict
 from .podspec import Manifests, StatefulSet
+from .properties import to_dict
 
 
 @dataclass(frozen=True)

@@ -122,11 +122,8 @@ def layout_for(image: str, version: str) -> ImageLayout:
             }
         )
         env["PATH"] = f"{env['PATH']}:{home}/bin"
-        folders = tuple(Folder(p, uid, gid, 0o755) for p in ("/data", "/datalog", "/conf", "/logs")) + (
-            Folder(home, uid, gid, 0o755),
-            Folder(f"{home}/bin", uid, gid, 0o755),
-            Folder(f"{home}/lib", uid, gid, 0o755),
-        )
+        paths = ("/data", "/datalog", "/conf", "/logs", home, f"{home}/bin", f"{home}/lib")
+        folders = tuple(Folder(p, uid, gid, 0o755) for p in paths)
         files = {
             f"{home}/bin/zkServer.sh": standins.ZK_SERVER,
             f"{home}/bin/zkEnv.sh": standins.ZK_ENV,

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from .artifacts import ensure_classpath
+from .imagefs import layout_for
 from .inputs import REPO_ROOT, Target, committed_target
 from .kubelet import Pod
 from .netns import Network
 from .podspec import Manifests, StatefulSet, selected
-from .process import ServerProcess, wait_until
 from .probes import ClusterView, kafka_metadata
-from .imagefs import layout_for
+from .process import ServerProcess, wait_until
 
 CLIENT_TIMEOUT_S = 240.0
 
@@ -261,7 +261,8 @@ def running_pods(
 def _require_tools() -> None:
     missing = [t for t in ("bwrap", "nsenter", "setpriv", "unshare", "ip") if shutil.which(t) is None]
     if missing:
-        raise RuntimeError(f"the pod-spec harness needs {', '.join(missing)} (Debian: bubblewrap, util-linux, iproute2)")
+        raise RuntimeError(
+            f"the pod-spec harness needs {', '.join(missing)} (Debian: bubblewrap, util-linux, iproute2)"
+        )
     if os.geteuid() != 0:
         raise PermissionError("the pod-spec harness runs containers as root with bwrap (no user namespace)")
-

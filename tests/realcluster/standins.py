@@ -105,37 +105,41 @@ exec "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_PERFORMANCE_OPTS $KAFKA_GC_LOG_OPTS $KA
 # KAFKA_LOG4J_OPTS is unset. Same loggers, levels and appender kinds, in our own words: root to stdout;
 # kafka, request, controller (TRACE), state change (TRACE), cleaner and authorizer loggers to hourly
 # DailyRollingFileAppender files under ${kafka.logs.dir}, which nothing ever deletes.
-KAFKA_LOG4J = """\
+KAFKA_LOG4J = (
+    """\
 # Stand-in (kafka-profiles test harness) for apache/kafka config/log4j.properties (3.x): same behaviour.
 log4j.rootLogger=INFO, stdout
 log4j.appender.stdout=org.apache.log4j.ConsoleAppender
 log4j.appender.stdout.layout=org.apache.log4j.PatternLayout
 log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
-""" + "".join(
-    f"""log4j.appender.{name}=org.apache.log4j.DailyRollingFileAppender
+"""
+    + "".join(
+        f"""log4j.appender.{name}=org.apache.log4j.DailyRollingFileAppender
 log4j.appender.{name}.DatePattern='.'yyyy-MM-dd-HH
 log4j.appender.{name}.File=${{kafka.logs.dir}}/{file}
 log4j.appender.{name}.layout=org.apache.log4j.PatternLayout
 log4j.appender.{name}.layout.ConversionPattern=[%d] %p %m (%c)%n
 """
-    for name, file in (
-        ("kafkaAppender", "server.log"),
-        ("stateChangeAppender", "state-change.log"),
-        ("requestAppender", "kafka-request.log"),
-        ("cleanerAppender", "log-cleaner.log"),
-        ("controllerAppender", "controller.log"),
-        ("authorizerAppender", "kafka-authorizer.log"),
+        for name, file in (
+            ("kafkaAppender", "server.log"),
+            ("stateChangeAppender", "state-change.log"),
+            ("requestAppender", "kafka-request.log"),
+            ("cleanerAppender", "log-cleaner.log"),
+            ("controllerAppender", "controller.log"),
+            ("authorizerAppender", "kafka-authorizer.log"),
+        )
     )
-) + "".join(
-    f"log4j.logger.{logger}={level}, {appender}\nlog4j.additivity.{logger}=false\n"
-    for logger, level, appender in (
-        ("kafka", "INFO", "kafkaAppender"),
-        ("kafka.network.RequestChannel$", "WARN", "requestAppender"),
-        ("kafka.request.logger", "WARN", "requestAppender"),
-        ("kafka.controller", "TRACE", "controllerAppender"),
-        ("kafka.log.LogCleaner", "INFO", "cleanerAppender"),
-        ("state.change.logger", "TRACE", "stateChangeAppender"),
-        ("kafka.authorizer.logger", "WARN", "authorizerAppender"),
+    + "".join(
+        f"log4j.logger.{logger}={level}, {appender}\nlog4j.additivity.{logger}=false\n"
+        for logger, level, appender in (
+            ("kafka", "INFO", "kafkaAppender"),
+            ("kafka.network.RequestChannel$", "WARN", "requestAppender"),
+            ("kafka.request.logger", "WARN", "requestAppender"),
+            ("kafka.controller", "TRACE", "controllerAppender"),
+            ("kafka.log.LogCleaner", "INFO", "cleanerAppender"),
+            ("state.change.logger", "TRACE", "stateChangeAppender"),
+            ("kafka.authorizer.logger", "WARN", "authorizerAppender"),
+        )
     )
 )
 
