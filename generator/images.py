@@ -21,6 +21,7 @@ class ImageFacts:
     home: str  # may hold {version}
     workdir: str
     volumes: tuple[str, ...]  # declared VOLUMEs: the runtime mounts an anonymous volume on each one no mount equals
+    java: int  # the major version of the image's Java runtime
     tools: tuple[str, ...]
 
 
@@ -37,6 +38,7 @@ def _load() -> dict[str, ImageFacts]:
             home=facts["home"],
             workdir=facts["workdir"],
             volumes=tuple(facts["volumes"]),
+            java=facts["java"],
             tools=tuple(facts["tools"]),
         )
         for repository, facts in raw.items()

@@ -79,7 +79,9 @@ def test_image_facts_are_the_ones_gathered_upstream() -> None:
     assert "`zookeeper`, UID 1000, GID 1000" in text and (zookeeper.uid, zookeeper.gid) == (1000, 1000)
     assert "| Kafka home | `/opt/kafka`" in text and kafka.home == "/opt/kafka"
     assert "`/apache-zookeeper-<version>-bin`" in text and zookeeper.home == "/apache-zookeeper-{version}-bin"
-    assert "`nc` (netcat), `wget`, `gosu`, bash" in text and {"nc", "bash"} <= set(zookeeper.tools)
+    assert "`nc` (netcat), `wget`, `gosu`, bash" in text and {"nc", "wget", "gosu", "bash"} <= set(zookeeper.tools)
+    assert "eclipse-temurin 21 JRE on Alpine (busybox userland" in text and kafka.java == 21
+    assert "eclipse-temurin 17 JRE on Ubuntu jammy" in text and zookeeper.java == 17
     assert set(IMAGES) == {"apache/kafka", "zookeeper"}
 
 
