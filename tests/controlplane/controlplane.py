@@ -154,7 +154,7 @@ class ControlPlane:
         return [c.name for c in self.components if not c.alive()]
 
     def logs(self) -> str:
-        return "\n".join(c.tail() for c in self.components)
+        return "\n".join(c.tail(15) for c in self.components)
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):

@@ -76,11 +76,17 @@ def drain_in_turn(cluster: Cluster, nodes: list[str]) -> DrainRecord:
     return record
 
 
-def hold_not_ready(cluster: Cluster, pod: str) -> None:
-    """The pod keeps Running but reports not Ready (KWOK leaves it so while the label is there)."""
-    base = f"/api/v1/namespaces/{cluster.namespace}/pods/{pod}"
-    response = cluster.cp.client.merge_patch(base, {"metadata": {"labels": {HOLD_LABEL: "true"}}})
+def hold(cluster: Cluster, pod: str) -> None:
+    """KWOK never marks the pod Ready while the label is there (a Pending pod starts, but stays not Ready)."""
+    path = f"/api/v1/namespaces/{cluster.namespace}/pods/{pod}"
+    response = cluster.cp.client.merge_patch(path, {"metadata": {"labels": {HOLD_LABEL: "true"}}})
     assert response.status == 200, f"label {pod}: {response.message}"
+
+
+def hold_not_ready(cluster: Cluster, pod: str) -> None:
+    """A Ready pod keeps Running but reports not Ready, as a probe failing would make it."""
+    hold(cluster, pod)
+    base = f"/api/v1/namespaces/{cluster.namespace}/pods/{pod}"
     now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     conditions = [
         {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
@@ -100,37 +106,42 @@ def release(cluster: Cluster, pod: str) -> None:
 
 @dataclass(frozen=True)
 class UnhealthyAttempt:
-    """A Running-but-not-Ready pod asked to go while its budget is used up by another, evicted pod."""
+    """A Running-but-not-Ready pod asked to go after the budget's disruptions were spent on other pods."""
 
-    first: Eviction
+    spent: list[Eviction]
     unhealthy: Eviction
     budget_status: Obj
 
 
-def evict_unhealthy_while_budget_used(cluster: Cluster, pods: list[Obj], pdb: str) -> UnhealthyAttempt:
-    """Evict one pod (its node cordoned: it cannot come back), hold a second Running but not Ready, and
-    ask to evict the second once the disruption controller counts it unhealthy."""
-    first, second = pods[0], pods[1]
-    cordon(cluster, first["spec"]["nodeName"])
-    evicted = evict(cluster, first)
-    assert evicted.status == EVICTED, f"the first eviction must be admitted: {evicted.line()}"
-    hold_not_ready(cluster, second["metadata"]["name"])
-    expected = len(pods)
+def evict_unhealthy_after_budget(cluster: Cluster, pods: list[Obj], pdb: str, budget: int) -> UnhealthyAttempt:
+    """Evict `budget` pods (their nodes cordoned: they cannot come back), hold the next one Running but not
+    Ready, and ask to evict it once the disruption controller counts it unhealthy. With no more pods than
+    the budget, nothing is spent first: the one held pod is asked at once."""
+    spent, held = pods[: min(budget, len(pods) - 1)], pods[min(budget, len(pods) - 1)]
+    evictions = []
+    for pod in spent:
+        cordon(cluster, pod["spec"]["nodeName"])
+        evictions.append(evict(cluster, pod))
+        assert evictions[-1].status == EVICTED, (
+            f"an eviction within the budget must be admitted: {evictions[-1].line()}"
+        )
+    hold_not_ready(cluster, held["metadata"]["name"])
+    healthy = len(pods) - len(spent) - 1
 
     def counted() -> bool:
         status = cluster.pdb(pdb).get("status", {})
-        return status.get("expectedPods") == expected and status.get("currentHealthy") == expected - 2
+        return status.get("expectedPods") == len(pods) and status.get("currentHealthy") == healthy
 
-    cluster.wait(f"{pdb} counts {second['metadata']['name']} unhealthy", counted, 60)
-    attempt = evict(cluster, cluster.get(f"/api/v1/namespaces/{cluster.namespace}/pods/{second['metadata']['name']}"))
-    return UnhealthyAttempt(evicted, attempt, cluster.pdb(pdb).get("status", {}))
+    cluster.wait(f"{pdb} counts {held['metadata']['name']} unhealthy", counted, 60)
+    attempt = evict(cluster, cluster.get(f"/api/v1/namespaces/{cluster.namespace}/pods/{held['metadata']['name']}"))
+    return UnhealthyAttempt(evictions, attempt, cluster.pdb(pdb).get("status", {}))
 
 
 def assert_unhealthy_not_evictable(attempt: UnhealthyAttempt) -> None:
     """The quorum rule (IfHealthyBudget): with the budget used up, a not-Ready member stays."""
     assert attempt.unhealthy.status == REFUSED and attempt.unhealthy.message == BUDGET_MESSAGE, (
-        f"a Running-but-not-Ready pod was evictable while the budget was used up by {attempt.first.pod}: "
-        f"{attempt.unhealthy.line()}; budget status {attempt.budget_status}"
+        f"a Running-but-not-Ready pod was evictable while the budget was used up by "
+        f"{[e.pod for e in attempt.spent]}: {attempt.unhealthy.line()}; budget status {attempt.budget_status}"
     )
 
 

@@ -79,6 +79,17 @@ class TargetRun:
         budgets = [self.pdb(c)["metadata"]["name"] for c in ("kafka", "zookeeper")]
         self.cluster.wait("budgets observed", lambda: self.cluster.budgets_current(budgets), 60)
 
+    def forget_update_managers(self) -> None:
+        """Keep only server-side-apply owners of every set: after `kubectl rollout undo` (an Update by
+        manager kubectl) a later apply of a changed template conflicts with it, and later tests apply."""
+        for name in self.statefulsets:
+            path = f"/apis/apps/v1/namespaces/{self.target.namespace}/statefulsets/{name}"
+            fields = self.cluster.get(path)["metadata"].get("managedFields", [])
+            kept = [f for f in fields if f.get("operation") == "Apply" or f.get("subresource") == "status"]
+            if len(kept) != len(fields):
+                response = self.cp.client.merge_patch(path, {"metadata": {"managedFields": kept}})
+                assert response.status == 200, f"managedFields of {name}: {response.message}"
+
     def restore_nodes(self) -> None:
         for node in self.layout.nodes:
             cordon(self.cluster, node, unschedulable=False)

@@ -8,7 +8,7 @@ import yaml
 
 STAGES = Path(__file__).resolve().parent / "stages"
 HOLD_LABEL = "kafka-profiles.test/hold-not-ready"  # pods with it stay Running but not Ready (pod-ready.yaml)
-READY_DELAY_MS = 3000  # long enough to try an eviction while a re-created pod is not Ready yet
+READY_DELAY_MS = 1500  # a re-created pod is visibly not Ready during rolls; short, as every roll step waits for it
 
 
 def write_kwok_config(path: Path, ready_delay_ms: int = READY_DELAY_MS) -> Path:
