@@ -130,13 +130,14 @@ def render(
     allow_identity_change: bool,
 ) -> None:
     """Render, validate and write OUT/<target>/ (written only when everything validated)."""
+    from generator.identity import refuse_lost_identities
     from generator.target import Request, build
     from generator.writer import safe_target_dir, write
 
     result = build(Request(profiles_spec, site, sets), strict=strict)
     _print_warnings(result.warnings)
     if not allow_identity_change:
-        _refuse_identity_changes(safe_target_dir(out_root, result.target), result.files)
+        refuse_lost_identities(safe_target_dir(out_root, result.target), result.files)
     changes = write(out_root, result.target, result.files)
     for change in changes:
         click.echo(f"{change.status:<9} {out_root / result.target / change.path}")
@@ -177,27 +178,6 @@ def check(targets: tuple[str, ...], out_root: Path, strict: bool, jobs: int | No
         click.echo(f"{name}: {'stale, run: make render-all' if outcome.drift else 'up to date'}")
     if stale:
         sys.exit(EXIT_DRIFT)
-
-
-def _refuse_identity_changes(target_dir: Path, files: dict[str, str]) -> None:
-    import yaml
-
-    from generator.errors import IdentityChange
-    from generator.identity import ALLOW_FLAG, identities, lost, on_disk
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    sets = [yaml.load(text, Loader=loader) for path, text in files.items() if _is_statefulset(path, text)]
-    gone = lost(on_disk(target_dir), identities(sets))
-    if gone:
-        raise IdentityChange(
-            f"render would remove or rename brokers and their volumes in {target_dir} (pass {ALLOW_FLAG} to "
-            "accept it):",
-            [identity.line() for identity in gone],
-        )
-
-
-def _is_statefulset(path: str, text: str) -> bool:
-    return path.startswith("kubernetes/") and "\nkind: StatefulSet\n" in text
 
 
 def _drift_word(status: str) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from generator.errors import IdentityChange
+
 ALLOW_FLAG = "--allow-identity-change"
 _ROLES = {"kafka": ("broker", 0), "zookeeper": ("ZooKeeper server", 1)}  # role, id of ordinal 0
 
@@ -47,19 +49,48 @@ def identities(manifests: Iterable[dict[str, Any]]) -> dict[str, PodIdentity]:
     return found
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def rendered(files: dict[str, str]) -> dict[str, PodIdentity]:
+    """The identities of a render in memory ({path: text}, as the writer gets it)."""
+    return identities(_statefulsets(files.items()))
+
+
 def on_disk(target_dir: Path) -> dict[str, PodIdentity]:
     """The identities of the target as it was last written (empty for a new target)."""
-    manifests = []
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    texts = []
     for path in sorted((target_dir / "kubernetes").rglob("*.yaml")):
         try:
-            text = path.read_text(encoding="utf-8")
-            loaded = yaml.load(text, Loader=loader) if "kind: StatefulSet" in text else None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            texts.append((str(path), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError):
             continue  # not ours to judge here: the render replaces it
+    return identities(_statefulsets(texts))
+
+
+def _statefulsets(texts: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    found = []
+    for _, text in texts:
+        if "kind: StatefulSet" not in text:
+            continue  # only StatefulSets create pods with identities; most files need no parse
+        try:
+            loaded = yaml.load(text, Loader=_LOADER)
+        except yaml.YAMLError:
+            continue
         if isinstance(loaded, dict):
-            manifests.append(loaded)
-    return identities(manifests)
+            found.append(loaded)
+    return found
+
+
+def refuse_lost_identities(target_dir: Path, files: dict[str, str]) -> None:
+    """Raise IdentityChange when writing `files` to `target_dir` would remove or rename a pod that owns data."""
+    gone = lost(on_disk(target_dir), rendered(files))
+    if gone:
+        raise IdentityChange(
+            f"render would remove or rename brokers and their volumes in {target_dir} (pass {ALLOW_FLAG} to "
+            "accept it):",
+            [identity.line() for identity in gone],
+        )
 
 
 def lost(before: dict[str, PodIdentity], after: dict[str, PodIdentity]) -> list[PodIdentity]:

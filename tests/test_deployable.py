@@ -360,3 +360,29 @@ def test_fields_the_server_defaults_inside_atomic_structures_are_written(committ
                 "Filesystem",
             )
             assert claim["status"] == {"phase": "Pending"}
+
+
+def test_render_over_the_first_rounds_per_zone_sets_lists_every_old_broker(run: Run, tmp_path: Path) -> None:
+    """The first round's layout (one StatefulSet per zone, broker ids from zone x 100) cannot be replaced
+    by an apply: every old broker and its PVC is named before anything is written."""
+    old = tmp_path / "durability" / "kubernetes" / "kafka"
+    old.mkdir(parents=True)
+    for zone, start, replicas in (("a", 0, 2), ("b", 100, 2), ("c", 200, 1)):
+        statefulset = {
+            "apiVersion": "apps/v1",
+            "kind": "StatefulSet",
+            "metadata": {"name": f"kafka-broker-zone-{zone}", "labels": {"app.kubernetes.io/name": "kafka"}},
+            "spec": {
+                "replicas": replicas,
+                "ordinals": {"start": start},
+                "volumeClaimTemplates": [{"metadata": {"name": "data"}}],
+            },
+        }
+        (old / f"statefulset-kafka-broker-zone-{zone}.yaml").write_text(yaml.safe_dump(statefulset), encoding="utf-8")
+    refused = run("render", "durability", "--out", str(tmp_path))
+    assert refused.exit_code == 2
+    assert refused.output.splitlines()[1:] == [
+        f"  broker {n}: pod kafka-broker-zone-{zone}-{n}, PVC data-kafka-broker-zone-{zone}-{n}"
+        for zone, n in (("a", 0), ("a", 1), ("b", 100), ("b", 101), ("c", 200))
+    ]
+    assert sorted(p.name for p in old.iterdir()) == [f"statefulset-kafka-broker-zone-{z}.yaml" for z in "abc"]
