@@ -9,6 +9,22 @@ GOAL_B = 0.35  # (b) check of N targets <= 0.35x N Helm renders
 GOAL_C = 5.0  # (c) 300 brokers <= 5x 3 brokers
 GOAL_D = 2000  # (d) resources per second
 GOAL_E = 100  # (e) MiB peak
+BOUND = 0.10  # issue #10: render and check may not get more than 10% slower than the tree before it
+
+# Phases that exist because of issue #10 (bench/run.py PHASES): always shown in its section.
+PHASES_OF_ISSUE = (
+    "ConfigMap names (sha256 of their files)",
+    "identity guard (StatefulSets on disk and rendered)",
+)
+
+# What each "before" revision is, for the before/after section (any other revision is named only).
+TREES = {
+    "ac9681b": "the first generator",
+    "ffc00d3": "the tree before the second round of work below (validators and templates compiled once and "
+    "kept, parallel check)",
+    "d4b85bf": "the tree before issue #10 (one broker StatefulSet, content-named ConfigMaps, identity guard; "
+    "see the section on it below)",
+}
 
 
 def ms(seconds: float) -> str:
@@ -42,6 +58,10 @@ def write_report(info: dict[str, Any], now: dict[str, Any], befores: list[dict[s
     objects, differences = now["a_objects"]
     same = "yes" if not differences else f"NO ({len(differences)} differences: {'; '.join(differences[:4])})"
     scale_same = all(not diff for _, diff in now["c_objects"].values())
+    checked, target_differences = now.get("b_objects", (0, []))
+    targets_same = (
+        "yes" if not target_differences else f"NO ({len(target_differences)}: {'; '.join(target_differences[:4])})"
+    )
 
     lines = [
         "# Benchmarks",
@@ -96,7 +116,8 @@ def write_report(info: dict[str, Any], now: dict[str, Any], befores: list[dict[s
         f"{large.peak_mib:.0f} MiB | {helm.peak_mib:.0f} MiB / {c['helm-300'].peak_mib:.0f} MiB | | "
         f"<= {GOAL_E} MiB | {verdict(peak <= GOAL_E)} |",
         f"| (f) | Helm anchor: tests/bench/helm/kafka-profiles rendered by the Helm engine | | "
-        f"{ms(helm.wall)} | | same objects as (a): {same}; as (c): {'yes' if scale_same else 'NO'} | |",
+        f"{ms(helm.wall)} | | same objects as (a): {same}; as (c): {'yes' if scale_same else 'NO'}; "
+        f"as each of the {checked} (b) targets, given its params.yaml as values: {targets_same} | |",
         "",
         "Details (median wall / median CPU / min-max wall / peak RSS):",
         "",
@@ -130,6 +151,8 @@ def write_report(info: dict[str, Any], now: dict[str, Any], befores: list[dict[s
     ]
     if befores:
         lines += _before_after(befores, now)
+    if "head_to_head" in now and before is not None:
+        lines += _issue_10(now, before)
     lines += _profiles(now, before)
     lines += _goals(now, (ratio_a, cpu_a), (ratio_b, cpu_b), (ratio_c, cpu_c), (rate, rate_cpu), peak)
     lines += _notes(now)
@@ -167,10 +190,10 @@ def _before_after(befores: list[dict[str, Any]], now: dict[str, Any]) -> list[st
         "Measured in the same run with the same virtualenv, each tree byte-compiled the same way: "
         + ", ".join(tree["label"] for tree in befores)
         + f"; {len(befores[0]['a']['render'].walls)} runs each (one for (b) and 300 brokers: the oldest "
-        "is slow). The first is the first generator; the last is the tree before the second round of "
-        "work below (validators and templates compiled once and kept, parallel check). The tree has "
-        "grown since the first (explain, failure budget, invariants, README.md per target, fsync of every "
-        "file), so later columns do more work.",
+        "is slow), after the whole run of this tree. "
+        + " ".join(f"{tree['label'].capitalize()}: {_tree(tree['label'])}." for tree in befores)
+        + " The tree has grown since the first (explain, failure budget, invariants, README.md per target, "
+        "fsync of every file), so later columns do more work.",
         "",
         "| | " + " | ".join(tree["label"] for tree in befores) + " | after | speed-up (last before : after) |",
         "| --- | " + "--- | " * len(befores) + "--- | --- |",
@@ -185,6 +208,120 @@ def _before_after(befores: list[dict[str, Any]], now: dict[str, Any]) -> list[st
         else:
             cells = [ms(old) for old in olds] + [ms(new), f"{olds[-1] / new:.1f}x"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
+def _tree(label: str) -> str:
+    revision = label.split("(", 1)[-1].rstrip(")")
+    return TREES.get(revision, f"revision {revision}")
+
+
+def _change(old: float, new: float) -> str:
+    return f"{(new / old - 1) * 100:+.0f}%"
+
+
+def _issue_10(now: dict[str, Any], before: dict[str, Any]) -> list[str]:
+    """What issue #10 changed in the objects and what it cost, from the head-to-head round-robin."""
+    duel = now["head_to_head"]
+    stats = duel["stats"]
+    label = duel["label"]
+    rows = (
+        ("render", "(a) `render high-availability` (17 objects in both trees)", True),
+        ("one", f"(b) `check --jobs 1` over {now['b_targets']} targets", True),
+        ("check", "(b) `check` as run by default, one worker per core", True),
+        ("300", "(c) `render` with 300 brokers", False),
+    )
+    lines = [
+        "## Issue #10: what changed and what it cost",
+        "",
+        "Issue #10 changed the rendered layout on purpose: one broker StatefulSet `<cluster>-broker` instead of "
+        "one per zone (no `spec.ordinals`; BROKER_RACK from the pod's zone label through a downward-API "
+        "fieldRef; 6 brokers by default, so 6 per-broker Services), a Namespace object, ConfigMaps named "
+        "by a hash of their files and immutable (`<name>-config-<10 hex of sha256>`), log4j.properties "
+        "in the broker ConfigMap and a longer readiness script (ISR check), KAFKA_GC_LOG_OPTS and "
+        "KAFKA_LOG4J_OPTS, the server-side-apply defaults written out (fieldRef.apiVersion; "
+        "volumeClaimTemplates apiVersion, kind, volumeMode, status), IfHealthyBudget PDBs, ZooKeeper PDB "
+        "maxUnavailable 1, mounts on the images' VOLUMEs, a development target without zones, and "
+        "`render`'s identity guard, which reads the StatefulSets of the target already on disk before "
+        "writing. For high-availability that is still 17 objects (3 broker StatefulSets and 5 broker "
+        "Services became 1 and 6, plus the Namespace), with larger ConfigMaps; the "
+        f"{now['b_targets']} (b) targets hold {before['b_objects_count']} objects before and "
+        f"{now['b_objects_count']} after (one StatefulSet per target instead of one per zone).",
+        "",
+        "Benchmark inputs that changed with it: the chart (tests/bench/helm/kafka-profiles) renders the new "
+        "objects, with the ConfigMap name hashed by Helm's `sha256sum` in the template; a rack-aware "
+        "target now needs Kubernetes 1.35 or newer, so the sites us-2zones.yaml and onprem-12.yaml "
+        "moved from 1.33/1.37 and 1.30/1.34/1.37 to 1.36/1.37 and 1.35/1.36/1.37, and (d) validates "
+        "against 1.35 and 1.37 (the new default) instead of 1.30 and 1.37.",
+        "",
+        f"The bound the issue sets: render and check no more than {BOUND:.0%} slower. Measured here "
+        f"head to head: this tree and {label} round-robin in one loop, {duel['runs']} runs each after a "
+        "warm-up, each a re-render of a target already on disk or a check of the (b) root (median wall; "
+        "CPU time alongside, which other jobs on the machine disturb less).",
+        "",
+        f"| | {label} | now | change, wall | change, CPU | change per object | within {BOUND:.0%} |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    objects = {"one": (before["b_objects_count"], now["b_objects_count"])}
+    objects["check"] = objects["one"]
+    verdicts = []
+    for key, name, bounded in rows:
+        old, new = stats[f"before-{key}"], stats[f"now-{key}"]
+        wall_ok = new.wall <= old.wall * (1 + BOUND)
+        cpu_ok = new.cpu <= old.cpu * (1 + BOUND)
+        per_object = ""
+        if key in objects:
+            old_n, new_n = objects[key]
+            per_object = _change(old.wall / old_n, new.wall / new_n)
+        elif key == "render":
+            per_object = _change(old.wall, new.wall)
+        within = ("yes" if wall_ok else "**no**") + (
+            "" if wall_ok == cpu_ok else f" (CPU: {'yes' if cpu_ok else 'no'})"
+        )
+        lines.append(
+            f"| {name} | {ms(old.wall)} (CPU {ms(old.cpu)}) | {ms(new.wall)} (CPU {ms(new.cpu)}) | "
+            f"{_change(old.wall, new.wall)} | {_change(old.cpu, new.cpu)} | {per_object} | "
+            f"{within if bounded else '(not bounded)'} |"
+        )
+        if bounded:
+            verdicts.append((name.split(" ", 1)[1], wall_ok, cpu_ok))
+    failed = [name for name, wall_ok, _ in verdicts if not wall_ok]
+    lines += [
+        "",
+        (
+            f"The bound holds for every bounded row (wall time, {BOUND:.0%})."
+            if not failed
+            else f"The bound does not hold by wall time for: {'; '.join(failed)}."
+        ),
+        "",
+        f"Where the difference is, from the profiles (cProfile, {label} and now, cumulative and overlapping "
+        "as in the section below; the phases that moved most):",
+        "",
+        f"| phase | (a) {label} | (a) now | (c) 300 brokers, {label} | (c) now |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    moved = []
+    for key in ("profile_a", "profile_c"):
+        old_phases, new_phases = dict(before[key]["phases"]), dict(now[key]["phases"])
+        for phase in set(old_phases) | set(new_phases):
+            moved.append((abs(new_phases.get(phase, 0) - old_phases.get(phase, 0)), phase))
+    shown = []
+    for _, phase in sorted(moved, reverse=True):
+        if phase not in shown and phase != "all imports":
+            shown.append(phase)
+    issue_phases = [p for p in PHASES_OF_ISSUE if p not in shown[:6]]
+    shown = ["whole process", *shown[:6], *issue_phases]
+    for phase in shown:
+        cells = []
+        for key in ("profile_a", "profile_c"):
+            for tree in (before, now):
+                if phase == "whole process":
+                    cells.append(ms(tree[key]["total"]))
+                else:
+                    value = dict(tree[key]["phases"]).get(phase)
+                    cells.append(ms(value) if value is not None else "-")
+        lines.append(f"| {phase} | " + " | ".join(cells) + " |")
     lines.append("")
     return lines
 

@@ -33,9 +33,12 @@ metadata:
 {{- if $image.digest }}{{ printf "%s@%s" $ref $image.digest }}{{ else }}{{ $ref }}{{ end -}}
 {{- end }}
 
+{{/* Scheduling: never two pods of a component on one node; with zones, only nodes in them, spread evenly. */}}
 {{- define "kp.scheduling" -}}
 {{- $replicas := int (index .root.Values .component).replicas -}}
+{{- $zones := .root.Values.cluster.zones -}}
 affinity:
+  {{- if $zones }}
   nodeAffinity:
     requiredDuringSchedulingIgnoredDuringExecution:
       nodeSelectorTerms:
@@ -43,21 +46,33 @@ affinity:
             - key: topology.kubernetes.io/zone
               operator: In
               values:
-                {{- toYaml .root.Values.cluster.zones | nindent 16 }}
+                {{- toYaml $zones | nindent 16 }}
+  {{- end }}
   podAntiAffinity:
     requiredDuringSchedulingIgnoredDuringExecution:
       - topologyKey: kubernetes.io/hostname
         labelSelector:
           matchLabels:
             {{- include "kp.selector" . | nindent 12 }}
+{{- if $zones }}
 topologySpreadConstraints:
   - maxSkew: 1
     topologyKey: topology.kubernetes.io/zone
     whenUnsatisfiable: DoNotSchedule
-    minDomains: {{ min (len .root.Values.cluster.zones) $replicas }}
+    minDomains: {{ min (len $zones) $replicas }}
     labelSelector:
       matchLabels:
         {{- include "kp.selector" . | nindent 8 }}
+{{- end }}
+{{- end }}
+
+{{/* An env var from the downward API, with the apiVersion the API server would default written out. */}}
+{{- define "kp.fieldEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    fieldRef:
+      apiVersion: v1
+      fieldPath: {{ .path | quote }}
 {{- end }}
 
 {{- define "kp.podSecurity" -}}
@@ -82,15 +97,39 @@ securityContext:
     drop: [ALL]
 {{- end }}
 
+{{/* A claim template with the fields the API server defaults (apiVersion, kind, volumeMode, status). */}}
 {{- define "kp.volumeClaim" -}}
-- metadata:
+- apiVersion: v1
+  kind: PersistentVolumeClaim
+  metadata:
     name: {{ .name }}
   spec:
     accessModes: [ReadWriteOnce]
-    storageClassName: {{ .root.Values.cluster.storageClass }}
+    {{- with .root.Values.cluster.storageClass }}
+    storageClassName: {{ . }}
+    {{- end }}
+    volumeMode: Filesystem
     resources:
       requests:
         storage: {{ .size }}
+  status:
+    phase: Pending
+{{- end }}
+
+{{/* requests and limits, each with the component's ephemeral-storage. */}}
+{{- define "kp.resources" -}}
+{{- $values := index .root.Values .component -}}
+{{- $resources := dict -}}
+{{- range $part, $amounts := $values.resources -}}
+{{- $_ := set $resources $part (merge (dict "ephemeral-storage" $values.ephemeralStorage) $amounts) -}}
+{{- end -}}
+{{ toYaml $resources }}
+{{- end }}
+
+{{/* A JVM unified GC log rotating within the component's logs emptyDir. */}}
+{{- define "kp.gcLog" -}}
+{{- $logs := (index .root.Values .component).logs -}}
+{{- printf "-Xlog:gc*:file=%s:time,tags:filecount=%d,filesize=%s" .file (int $logs.gcFileCount) $logs.gcFileSize -}}
 {{- end }}
 
 {{/* A properties file: the header, then key=value sorted by key (values here need no escapes). */}}
@@ -121,7 +160,7 @@ securityContext:
 {{- $_ := set $config "listeners" (printf "PLAINTEXT://:%d" (int .Values.kafka.ports.internal)) -}}
 {{- $_ := set $config "listener.security.protocol.map" "PLAINTEXT:PLAINTEXT" -}}
 {{- $_ := set $config "inter.broker.listener.name" "PLAINTEXT" -}}
-{{- $_ := set $config "log.dirs" "/var/lib/kafka/data" -}}
+{{- $_ := set $config "log.dirs" "/var/lib/kafka/data/logs" -}}
 {{- $_ := set $config "zookeeper.connect" (include "kp.zookeeper.connect" .) -}}
 {{- include "kp.properties" (dict "header" .Values.header "values" $config) -}}
 {{- end }}
@@ -129,8 +168,8 @@ securityContext:
 {{- define "kp.zookeeper.zooCfg" -}}
 {{- $zk := .Values.zookeeper -}}
 {{- $config := deepCopy $zk.config -}}
-{{- $_ := set $config "dataDir" "/var/lib/zookeeper/data" -}}
-{{- $_ := set $config "dataLogDir" "/var/lib/zookeeper/datalog" -}}
+{{- $_ := set $config "dataDir" "/data" -}}
+{{- $_ := set $config "dataLogDir" "/datalog" -}}
 {{- $_ := set $config "clientPort" $zk.ports.client -}}
 {{- range $ordinal := until (int $zk.replicas) -}}
 {{- $host := include "kp.zookeeper.host" (dict "root" $ "ordinal" $ordinal) -}}
@@ -139,17 +178,20 @@ securityContext:
 {{- include "kp.properties" (dict "header" .Values.header "values" $config) -}}
 {{- end }}
 
-{{/* The checksum that rolls a component's pods: sha256 of "name\ntext" of each ConfigMap file, by name. */}}
-{{- define "kp.checksum" -}}
+{{/* A ConfigMap's name: the base name plus 10 hex digits of sha256 over its files, each as
+     "<len(name)>:<name><len(text)>:<text>" in name order (generator/render.py), so a change is a new
+     ConfigMap that reaches pods only through a roll of the template naming it. */}}
+{{- define "kp.configName" -}}
 {{- $joined := "" -}}
 {{- range $name, $text := .files -}}
-{{- $joined = printf "%s%s\n%s" $joined $name $text -}}
+{{- $joined = printf "%s%d:%s%d:%s" $joined (len $name) $name (len $text) $text -}}
 {{- end -}}
-{{ sha256sum $joined }}
+{{ .base }}-{{ sha256sum $joined | trunc 10 }}
 {{- end }}
 
 {{- define "kp.kafka.files" -}}
 kafka-ready.sh: {{ include "kp.kafka.readyScript" . | quote }}
+log4j.properties: {{ include "kp.kafka.log4j" . | quote }}
 server.properties: {{ include "kp.kafka.serverProperties" . | quote }}
 start-kafka.sh: {{ include "kp.kafka.startScript" . | quote }}
 {{- end }}
@@ -160,27 +202,12 @@ zoo.cfg: {{ include "kp.zookeeper.zooCfg" . | quote }}
 zookeeper-probe.sh: {{ include "kp.zookeeper.probeScript" . | quote }}
 {{- end }}
 
-{{/* The broker StatefulSets as YAML: rack-aware, one per zone with brokers dealt out evenly and ids
-     from the zone's index x 100; otherwise one. */}}
-{{- define "kp.kafka.sets" -}}
-{{- $name := include "kp.name" (dict "root" . "component" "kafka") -}}
-{{- $replicas := int .Values.kafka.replicas -}}
-{{- if .Values.kafka.rackAware -}}
-{{- $zones := .Values.cluster.zones -}}
-{{- range $index, $zone := $zones -}}
-{{- $count := div $replicas (len $zones) -}}
-{{- if lt $index (mod $replicas (len $zones)) }}{{ $count = add1 $count }}{{ end -}}
-{{- if gt $count 0 }}
-- name: {{ printf "%s-%s" $name (regexReplaceAll "[^a-z0-9-]" (lower $zone) "-" | trimAll "-") }}
-  zone: {{ $zone | quote }}
-  start: {{ mul $index 100 }}
-  replicas: {{ $count }}
-{{- end -}}
-{{- end -}}
-{{- else }}
-- name: {{ $name }}
-  zone: null
-  start: 0
-  replicas: {{ $replicas }}
-{{- end -}}
+{{/* A component's immutable ConfigMap, named by its content. */}}
+{{- define "kp.configMap" -}}
+apiVersion: v1
+kind: ConfigMap
+{{ include "kp.metadata" (merge (dict "name" .configName) .) }}
+immutable: true
+data:
+  {{- toYaml .files | nindent 2 }}
 {{- end }}
