@@ -137,7 +137,7 @@ def render(
     result = build(Request(profiles_spec, site, sets), strict=strict)
     _print_warnings(result.warnings)
     if not allow_identity_change:
-        refuse_lost_identities(safe_target_dir(out_root, result.target), result.files)
+        refuse_lost_identities(safe_target_dir(out_root, result.target), result.manifests.values())
     changes = write(out_root, result.target, result.files)
     for change in changes:
         click.echo(f"{change.status:<9} {out_root / result.target / change.path}")

@@ -52,15 +52,11 @@ def identities(manifests: Iterable[dict[str, Any]]) -> dict[str, PodIdentity]:
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def rendered(files: dict[str, str]) -> dict[str, PodIdentity]:
-    """The identities of a render in memory ({path: text}, as the writer gets it)."""
-    return identities(_statefulsets(files.items()))
-
-
 def on_disk(target_dir: Path) -> dict[str, PodIdentity]:
-    """The identities of the target as it was last written (empty for a new target)."""
+    """The identities of the target as it was last written (empty for a new target). Only files named
+    statefulset*.yaml are read: that is how every layout this project rendered names them."""
     texts = []
-    for path in sorted((target_dir / "kubernetes").rglob("*.yaml")):
+    for path in sorted((target_dir / "kubernetes").rglob("statefulset*.yaml")):
         try:
             texts.append((str(path), path.read_text(encoding="utf-8")))
         except (OSError, UnicodeDecodeError):
@@ -82,9 +78,10 @@ def _statefulsets(texts: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     return found
 
 
-def refuse_lost_identities(target_dir: Path, files: dict[str, str]) -> None:
-    """Raise IdentityChange when writing `files` to `target_dir` would remove or rename a pod that owns data."""
-    gone = lost(on_disk(target_dir), rendered(files))
+def refuse_lost_identities(target_dir: Path, manifests: Iterable[dict[str, Any]]) -> None:
+    """Raise IdentityChange when writing a render of `manifests` to `target_dir` would remove or rename a
+    pod that owns data."""
+    gone = lost(on_disk(target_dir), identities(manifests))
     if gone:
         raise IdentityChange(
             f"render would remove or rename brokers and their volumes in {target_dir} (pass {ALLOW_FLAG} to "

@@ -27,7 +27,8 @@ class ImageFacts:
 
 @cache
 def _load() -> dict[str, ImageFacts]:
-    raw = yaml.safe_load(IMAGES_FILE.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: this is read on every render
+    raw = yaml.load(IMAGES_FILE.read_text(encoding="utf-8"), Loader=loader)
     return {
         repository: ImageFacts(
             repository=repository,

@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator import profiles
 from generator.errors import ParamsError, ValidationFailed
@@ -38,6 +39,7 @@ class Build:
     warnings: list[Finding]
     files: dict[str, str] = field(default_factory=dict)
     summary: str = ""
+    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> the object, as validated
 
 
 def load(request: Request, sources: Sources) -> tuple[profiles.Merged, str, str]:
@@ -98,7 +100,7 @@ def build(request: Request, sources: Sources | None = None, strict: bool = False
         },
         context["header"],
     )
-    return Build(target, command, merged, warnings, files, summary.line())
+    return Build(target, command, merged, warnings, files, summary.line(), rendered.manifests)
 
 
 def render_command(names: Sequence[str], request: Request) -> str:
