@@ -100,8 +100,9 @@ $(CONTROLPLANE)/.built: tools/controlplane/go.mod tools/controlplane/go.sum tool
 
 # Timings against the Helm engine into docs/benchmarks.md (a benchmark, not a test; a few minutes).
 # BENCH_BEFORE: the revisions measured in the "before" columns (empty: none): the first generator,
-# and the tree before validators and templates were compiled once and kept (generator/compiled.py).
-BENCH_BEFORE ?= ac9681b ffc00d3 d4b85bf# d4b85bf: the tree before issue #10
+# the tree before validators and templates were compiled once and kept (generator/compiled.py), and
+# the tree before issue #10 (deployable output), which also runs head to head with this one.
+BENCH_BEFORE ?= ac9681b ffc00d3 d4b85bf
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
