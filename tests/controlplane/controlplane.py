@@ -34,7 +34,7 @@ plugins:
 """
 
 # KWOK plays every node's kubelet: it reads and writes nodes, pods and leases cluster-wide.
-KWOK_BINDING = {
+KWOK_BINDING: dict[str, object] = {
     "apiVersion": "rbac.authorization.k8s.io/v1",
     "kind": "ClusterRoleBinding",
     "metadata": {"name": "kafka-profiles-test-kwok"},

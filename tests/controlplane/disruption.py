@@ -130,7 +130,7 @@ def evict_unhealthy_after_budget(cluster: Cluster, pods: list[Obj], pdb: str, bu
 
     def counted() -> bool:
         status = cluster.pdb(pdb).get("status", {})
-        return status.get("expectedPods") == len(pods) and status.get("currentHealthy") == healthy
+        return bool(status.get("expectedPods") == len(pods) and status.get("currentHealthy") == healthy)
 
     cluster.wait(f"{pdb} counts {held['metadata']['name']} unhealthy", counted, 60)
     attempt = evict(cluster, cluster.get(f"/api/v1/namespaces/{cluster.namespace}/pods/{held['metadata']['name']}"))

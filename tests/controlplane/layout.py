@@ -104,7 +104,10 @@ def _volumes(layout: Layout, statefulsets: list[Obj], scaled: dict[str, int]) ->
     for node in layout.nodes:
         for sts in statefulsets:
             name = sts["metadata"]["name"]
-            count = 1 if _one_per_node(sts) else scaled.get(name, int(sts["spec"]["replicas"]))
+            # One node: volumes for every pod, so a pod that cannot schedule is refused for its own
+            # constraints (the scheduler's message names them), not for a missing volume.
+            one = _one_per_node(sts) and not layout.single_node
+            count = 1 if one else scaled.get(name, int(sts["spec"]["replicas"]))
             for claim in sts["spec"].get("volumeClaimTemplates", []):
                 spec = claim["spec"]
                 for i in range(count):

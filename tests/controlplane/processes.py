@@ -42,9 +42,11 @@ class Component:
     def _is_ours(self) -> bool:
         """The PID still names our binary: never signal a process that reused the number."""
         try:
-            return Path(os.readlink(f"/proc/{self.pid}/exe")) == self.binary
+            exe = os.readlink(f"/proc/{self.pid}/exe")
         except OSError:
             return False
+        # A rebuilt binary leaves the running one as "<path> (deleted)": still ours.
+        return exe in (str(self.binary), f"{self.binary} (deleted)")
 
     def _signal(self, sig: signal.Signals) -> None:
         if self.alive() and self._is_ours():
