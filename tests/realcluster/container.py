@@ -11,14 +11,56 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .process import ServerProcess
+
+
+class _Starter:
+    """One thread, alive as long as the test run, that starts every container process.
+
+    ServerProcess asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG), and for the kernel
+    the parent is the thread that forked it. A container started from a short-lived thread (a roll's, a
+    restart supervisor's) would have its bwrap killed the moment that thread ends, while PID 1 goes on
+    (setpriv's user switch clears its own death signal): a broker running unseen, which the harness then
+    neither probes nor stops, and a second container started beside it in the same pod.
+    """
+
+    def __init__(self) -> None:
+        self._work: queue.Queue[tuple[Callable[[], ServerProcess], queue.Queue[ServerProcess | BaseException]]]
+        self._work = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self, make: Callable[[], ServerProcess]) -> ServerProcess:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="container-starter", daemon=True)
+                self._thread.start()
+        answer: queue.Queue[ServerProcess | BaseException] = queue.Queue(maxsize=1)
+        self._work.put((make, answer))
+        result = answer.get()
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    def _run(self) -> None:
+        while True:
+            make, answer = self._work.get()
+            try:
+                answer.put(make())
+            except BaseException as error:  # handed to the caller, which raises it
+                answer.put(error)
+
+
+_STARTER = _Starter()
 
 
 @dataclass(frozen=True)
@@ -88,7 +130,8 @@ class Container:
         for key, value in self.env.items():
             args += ["--setenv", key, value]
         args += [*user.setpriv(), *command]
-        self.process = ServerProcess(name, args, {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, log, rootfs.parent)
+        host_env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+        self.process = _STARTER.start(lambda: ServerProcess(name, args, host_env, log, rootfs.parent))
         self.pid1 = self._wait_for_child()
 
     def _wait_for_child(self, timeout: float = 10.0) -> int:

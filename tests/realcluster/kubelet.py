@@ -98,6 +98,10 @@ class Pod:
         self._stop_supervisor = threading.Event()
         self.spec = statefulset.container()
         self.security = self.spec.security(statefulset.pod_spec)
+        # Runs before a replacement pod (one made after a delete) starts its first container: the time a
+        # cluster spends scheduling it, attaching its volumes and pulling its image, while the rest of the
+        # cluster goes on without it. A test sets it to do something meanwhile (e.g. write a backlog).
+        self.while_pending: Callable[[Pod], None] | None = None
 
     @property
     def name(self) -> str:
@@ -231,6 +235,8 @@ class Pod:
         return container_env(self.spec, self.identity, self.layout.env)
 
     def start_container(self) -> Container:
+        if self.generation > 0 and self.restarts == 0 and self.while_pending is not None:
+            self.while_pending(self)
         with self._lock:
             container = self._start_container()
         if self._supervisor is None:

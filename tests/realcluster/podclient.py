@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from .rdkafka_clients import (
@@ -19,15 +20,30 @@ from .rdkafka_clients import (
     Deliveries,
     KeyedSender,
     RdkafkaLog,
+    Record,
+    decode,
     flush,
+    new_consumer,
     new_producer,
     read_all,
     send_batch,
+    where,
 )
+
+# The other refusal of an acks=all write (the leader wrote it, then the ISR shrank below the minimum), as
+# librdkafka words NOT_ENOUGH_REPLICAS_AFTER_APPEND.
+NOT_ENOUGH_REPLICAS_AFTER_APPEND = KafkaError(KafkaError.NOT_ENOUGH_REPLICAS_AFTER_APPEND).str()
 
 
 def _write(spec: dict[str, Any], result: dict[str, Any]) -> None:
     Path(spec["out"]).write_text(json.dumps(result), encoding="utf-8")
+
+
+def _progress(path: Path, count: int) -> None:
+    """A count the test polls, replaced whole (a reader never sees the file truncated and half written)."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(str(count), encoding="utf-8")
+    partial.replace(path)
 
 
 def create_topic(spec: dict[str, Any]) -> None:
@@ -63,9 +79,10 @@ def keyed(spec: dict[str, Any]) -> None:
         while not stop.exists():
             time.sleep(0.2)
             # How many are acknowledged so far, for the test to start and end its faults under load.
-            progress.write_text(str(len(sender.deliveries.acked)), encoding="utf-8")
+            _progress(progress, len(sender.deliveries.acked))
     flush(producer, 150)
     refusals = log.containing(NOT_ENOUGH_REPLICAS)
+    after_append = log.containing(NOT_ENOUGH_REPLICAS_AFTER_APPEND)
     _write(
         spec,
         {
@@ -74,17 +91,103 @@ def keyed(spec: dict[str, Any]) -> None:
             "failed": sender.deliveries.failed,
             "not_enough_replicas": refusals[:50],
             "not_enough_replicas_count": len(refusals),
+            "not_enough_replicas_after_append": after_append[:50],
+            "not_enough_replicas_after_append_count": len(after_append),
+        },
+    )
+
+
+def bulk(spec: dict[str, Any]) -> None:
+    """Filler (message key spec['key'], values of spec['value_bytes']) spread evenly over the partitions,
+    as fast as the generated producer config lets it, whenever the file spec['go'] exists; idle otherwise.
+    Ends when spec['stop'] exists or spec['max_bytes'] are sent; acknowledged bytes go to spec['progress']."""
+    log = RdkafkaLog("bulk")
+    producer = new_producer(spec["config"], log, debug="msg")
+    go, stop, progress = Path(spec["go"]), Path(spec["stop"]), Path(spec["progress"])
+    key, value = str(spec["key"]).encode(), bytes(int(spec["value_bytes"]))
+    count, partitions = -(-int(spec["max_bytes"]) // len(value)), int(spec["partitions"])
+    acked: list[int] = [0]
+    errors: dict[str, int] = {}
+
+    def report(error: KafkaError | None, _: Message) -> None:
+        if error is None:
+            acked[0] += 1
+        else:
+            errors[error.name()] = errors.get(error.name(), 0) + 1
+
+    sent, checked = 0, 0.0
+    writing = False
+    while sent < count:
+        now = time.monotonic()
+        if now - checked >= 0.1:
+            checked = now
+            _progress(progress, acked[0] * len(value))
+            if stop.exists():
+                break
+            writing = go.exists()
+        if not writing:
+            producer.poll(0.1)
+            continue
+        try:
+            producer.produce(spec["topic"], value=value, key=key, partition=sent % partitions, on_delivery=report)
+            sent += 1
+            producer.poll(0)
+        except BufferError:  # local queue full: serve delivery reports, which frees room
+            producer.poll(0.1)
+    left = producer.flush(float(spec.get("flush_s", 120)))
+    _progress(progress, acked[0] * len(value))
+    _write(
+        spec,
+        {
+            "sent": sent,
+            "acked": acked[0],
+            "acked_bytes": acked[0] * len(value),
+            "unreported": left,
+            "errors": errors,
+            "not_enough_replicas_count": len(log.containing(NOT_ENOUGH_REPLICAS)),
         },
     )
 
 
 def read(spec: dict[str, Any]) -> None:
     log = RdkafkaLog("consumer")
-    records = read_all(spec["config"], log, spec["topic"], spec["partitions"], timeout=spec.get("timeout", 90))
+    if spec.get("keys"):
+        records = read_keys(spec["config"], log, spec["topic"], spec["partitions"], set(spec["keys"]),
+                            timeout=spec.get("timeout", 90))  # fmt: skip
+    else:
+        records = read_all(spec["config"], log, spec["topic"], spec["partitions"], timeout=spec.get("timeout", 90))
     _write(spec, {"records": [r.__dict__ for r in records]})
 
 
-MODES = {"create-topic": create_topic, "produce": produce, "keyed": keyed, "read": read}
+def read_keys(
+    generated: dict[str, Any], log: RdkafkaLog, topic: str, partitions: int, keys: set[str], timeout: float
+) -> list[Record]:
+    """Like read_all, to the end of every partition, keeping only records whose message key is in `keys`
+    (filler written beside them by `bulk` is passed over undecoded)."""
+    consumer = new_consumer(generated, log, group=f"realcluster-read-{topic}-{time.monotonic_ns()}")
+    try:
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=15)[1] for p in range(partitions)}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)])
+        positions = dict.fromkeys(range(partitions), 0)
+        records: list[Record] = []
+        deadline = time.monotonic() + timeout
+        while any(positions[p] < ends[p] for p in ends):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"read {len(records)} records of {topic}; positions {positions}, ends {ends}")
+            for message in consumer.consume(500, 0.5):
+                if message.error() is not None:
+                    raise KafkaException(message.error())
+                partition, offset = where(message)
+                positions[partition] = offset + 1
+                if (message.key() or b"").decode(errors="replace") in keys:
+                    key, seq = decode(message.value() or b"")
+                    records.append(Record(key, seq, partition, offset))
+        return records
+    finally:
+        consumer.close()
+
+
+MODES = {"create-topic": create_topic, "produce": produce, "keyed": keyed, "bulk": bulk, "read": read}
 
 if __name__ == "__main__":
     mode, spec_path = sys.argv[1], sys.argv[2]
