@@ -21,7 +21,8 @@ ZOOKEEPER_DATALOG_DIR = "/datalog"
 ZOOKEEPER_LOG_DIR = "/logs"
 CONFIG_MOUNT = "/config"
 ZONE_LABEL = "topology.kubernetes.io/zone"
-# GC logs rotate within half their emptyDir; the rest is headroom for the JVM's crash files.
+# GC logs rotate within half their emptyDir ((filecount + 1) x filesize: the JVM keeps `filecount` rotated
+# files besides the one it writes); the rest is headroom for the JVM's crash files.
 KAFKA_GC_LOG = {"filecount": 4, "filesize": "16M"}
 ZOOKEEPER_GC_LOG = {"filecount": 4, "filesize": "16M"}
 LOGS_VOLUME = {"kafka": "256Mi", "zookeeper": "256Mi"}
