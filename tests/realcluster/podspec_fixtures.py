@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from .inputs import REPO_ROOT, Target
+from .inputs import Target
 from .requirements import must_fail_instead_of_skip
 
 POD_TOOLS = ("bwrap", "nsenter", "setpriv", "unshare", "ip")
@@ -32,12 +31,15 @@ def require_pod_tools() -> None:
         pytest.skip(reason)
 
 
+FIRST_ROUND = Path(__file__).parent / "first-round"  # output/<target>/ as committed at OLD_REVISION
+
+
 def target_at_revision(name: str, revision: str, into: Path) -> Target:
-    """output/<name>/ as committed at `revision`, extracted into `into` (for proving a check can fail)."""
+    """output/<name>/ as committed at `revision`, copied into `into` (for proving a check can fail). Kept in
+    the repository (tests/realcluster/first-round/), so the tests need no git history (a shallow clone, a
+    copy of the tree)."""
+    if revision != OLD_REVISION:
+        raise ValueError(f"only the output of {OLD_REVISION} is kept, not {revision}")
     root = into / name
-    root.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "archive", revision, f"output/{name}"], capture_output=True, check=True
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(root), "--strip-components=2"], input=archive, check=True)
+    shutil.copytree(FIRST_ROUND / name, root)
     return Target(name, root)
