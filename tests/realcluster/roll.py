@@ -54,13 +54,17 @@ _answering_since: dict[tuple[str, int], float] = {}
 
 @dataclass
 class IsrWatch:
-    """Samples every partition's ISR size from a running broker while the roll goes on."""
+    """Samples the topic's metadata from a running broker every 0.5 s while the roll goes on: every
+    partition below min.insync.replicas, and when each broker was last seen missing from some ISR or from
+    the live brokers (how long its catch-up lasted, to compare with when its probes ran)."""
 
     cluster: PodCluster
     topic: str
     min_isr: int
     samples: int = 0
     under_min: list[tuple[float, int, tuple[int, ...]]] = field(default_factory=list)  # time, partition, isr
+    last_missing: dict[int, float] = field(default_factory=dict)  # broker id -> last seen missing from an ISR
+    last_absent: dict[int, float] = field(default_factory=dict)  # broker id -> last seen not among live brokers
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
@@ -81,10 +85,17 @@ class IsrWatch:
                     continue
                 view = self.cluster.metadata(pod, (self.topic,))
                 partitions = view.topics.get(self.topic) if view is not None else None
-                if partitions:
+                if partitions and view is not None:
                     self.samples += 1
                     now = time.monotonic()
                     self.under_min += [(now, p.partition, p.isr) for p in partitions if len(p.isr) < self.min_isr]
+                    live = {b.node_id for b in view.brokers}
+                    for other in self.cluster.brokers:
+                        if self.cluster.broker_id(other) not in live:
+                            self.last_absent[self.cluster.broker_id(other)] = now
+                    for partition in partitions:
+                        for missing in set(partition.replicas) - set(partition.isr):
+                            self.last_missing[missing] = now
                     break
 
 

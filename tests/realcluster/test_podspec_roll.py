@@ -124,45 +124,7 @@ class Backlog:
             watch.join(timeout=30)
 
 
-class OutOfIsr:
-    """When each broker was last seen missing from some partition's ISR (metadata every 0.5 s): how long
-    its catch-up lasted, to compare with when its probes ran."""
-
-    def __init__(self, cluster: PodCluster) -> None:
-        self.cluster = cluster
-        self.last_missing: dict[int, float] = {}  # broker id -> last seen missing from some ISR
-        self.last_absent: dict[int, float] = {}  # broker id -> last seen missing from the live brokers
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> OutOfIsr:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.5):
-            for pod in self.cluster.brokers:
-                if pod.container is None or not pod.container.alive():
-                    continue
-                view = self.cluster.metadata(pod, (TOPIC,))
-                partitions = view.topics.get(TOPIC) if view is not None else None
-                if partitions and view is not None:
-                    now = time.monotonic()
-                    live = {b.node_id for b in view.brokers}
-                    for other in self.cluster.brokers:
-                        if self.cluster.broker_id(other) not in live:
-                            self.last_absent[self.cluster.broker_id(other)] = now
-                    for p in partitions:
-                        for missing in set(p.replicas) - set(p.isr):
-                            self.last_missing[missing] = now
-                    break
-
-
-def readiness_before_ready(pod: Pod, out_of_isr: OutOfIsr, backlog: Backlog) -> dict[str, Any]:
+def readiness_before_ready(pod: Pod, watch: IsrWatch, backlog: Backlog) -> dict[str, Any]:
     """What the kubelet's probes said from the container's start until the first passing readiness probe,
     what the rendered readiness probe said when run every 0.5 s, and when the broker registered and was
     back in every ISR (seconds since the container started)."""
@@ -180,8 +142,8 @@ def readiness_before_ready(pod: Pod, out_of_isr: OutOfIsr, backlog: Backlog) -> 
             failures.append(output.strip().splitlines()[-1] if output.strip() else "")
     outcome["failures"] = failures
     outcome["out_of_isr"] = sum(OUT_OF_ISR in f for f in failures)
-    broker = out_of_isr.cluster.broker_id(pod)
-    for name, seen in (("registered_s", out_of_isr.last_absent), ("caught_up_s", out_of_isr.last_missing)):
+    broker = watch.cluster.broker_id(pod)
+    for name, seen in (("registered_s", watch.last_absent), ("caught_up_s", watch.last_missing)):
         at = seen.get(broker)
         outcome[name] = round(at - start, 1) if at is not None and at > start else None
     said = backlog.rendered_probe.get(pod.name, [])
@@ -228,7 +190,6 @@ def roll_under_load(cluster: PodCluster, gate: Gate) -> dict[str, Any]:
         cluster.python_client("keyed", spec, "keyed") as sender,
         cluster.python_client("bulk", bulk_spec, "backlog") as bulk,
         IsrWatch(cluster, TOPIC, min_isr) as watch,
-        OutOfIsr(cluster) as out_of_isr,
     ):
         backlog = Backlog(cluster, bulk, go, bulk_progress)
         for pod in cluster.brokers:
@@ -243,7 +204,7 @@ def roll_under_load(cluster: PodCluster, gate: Gate) -> dict[str, Any]:
         before_end = _count(progress)
         wait_until(lambda: _count(progress) >= before_end + 100, 180, "acknowledgements after the roll", [sender])
         backlog.close()
-        probes = {pod.name: readiness_before_ready(pod, out_of_isr, backlog) for pod in cluster.brokers}
+        probes = {pod.name: readiness_before_ready(pod, watch, backlog) for pod in cluster.brokers}
         stop.touch()
         assert sender.wait_exit(240), sender.describe()
         assert bulk.wait_exit(240), bulk.describe()
