@@ -10,6 +10,15 @@ from generator import profiles
 from generator.errors import ParamsError, ValidationFailed
 from generator.params import Finding
 from generator.replay import (  # re-exported: the request a target records
+    HEADER_PREFIX,
+    HEADER_SUFFIX,
+    Request,
+    parse_render_command,
+    render_command,
+    render_header,
+    shell_quote,
+    shell_split,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,15 +102,6 @@ def build(request: Request, sources: Sources | None = None, strict: bool = False
     )
     return Build(target, command, merged, warnings, files, summary.line(), rendered.manifests)
 
-HEADER_PREFIX,
-    HEADER_SUFFIX,
-    Request,
-    parse_render_command,
-    render_command,
-    render_header,
-    shell_quote,
-    shell_split,
-)
 
 __all__ = [
     "HEADER_PREFIX",
