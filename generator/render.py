@@ -20,6 +20,7 @@ import jinja2
 import yaml
 
 from generator.errors import TemplateError
+from generator.memo import BoundedMemo
 from generator.serialize import canonical_yaml, json_text, properties_text
 
 # libyaml parses the rendered manifests about 20x faster than the pure-Python parser.
@@ -87,18 +88,15 @@ def render_all(templates_dir: Path, context: dict[str, Any]) -> Rendered:
 # Rendered text -> (object, canonical text). `check` over many targets renders the same Services and
 # PDBs again and again (they do not change with the profile); each is parsed and re-dumped once per
 # process. The objects are shared: nothing may change a rendered manifest. Bounded, not an LRU.
-_CANONICAL: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}
-_CANONICAL_LIMIT = 5_000
+_CANONICAL: BoundedMemo[tuple[str, str], tuple[dict[str, Any], str]] = BoundedMemo(5_000)
 
 
 def _canonical_manifest(text: str, name: str) -> tuple[dict[str, Any], str]:
-    found = _CANONICAL.get((text, name))
-    if found is None:
-        if len(_CANONICAL) >= _CANONICAL_LIMIT:
-            _CANONICAL.clear()
+    def compute() -> tuple[dict[str, Any], str]:
         manifest = _parse_manifest(text, name)
-        found = _CANONICAL[(text, name)] = (manifest, canonical_yaml(manifest))
-    return found
+        return manifest, canonical_yaml(manifest)
+
+    return _CANONICAL.get((text, name), compute)
 
 
 def _instances(name: str, context: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:

@@ -16,6 +16,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from generator.memo import BoundedMemo
 from generator.params import version_line
 from generator.render import Rendered
 from generator.serialize import parse_properties
@@ -59,8 +60,7 @@ def validate(rendered: Rendered, params: dict[str, Any]) -> tuple[list[str], Sum
 # Problems per (object as JSON, Kubernetes version). `check` over many targets meets the same objects
 # again and again (a site's Services and PDBs are the same under every profile); each is validated
 # once per process. The key keeps key order, so a hit is the very same input. Bounded, not an LRU.
-_SEEN: dict[tuple[str, str], tuple[str, ...]] = {}
-_SEEN_LIMIT = 20_000
+_SEEN: BoundedMemo[tuple[str, str], tuple[str, ...]] = BoundedMemo(20_000)
 
 
 def kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:
@@ -68,12 +68,7 @@ def kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:
         key = (json.dumps(manifest, ensure_ascii=False), version)
     except (TypeError, ValueError):  # not JSON data (a YAML timestamp, ...): no memo
         return _kubernetes_problems(manifest, version)
-    found = _SEEN.get(key)
-    if found is None:
-        if len(_SEEN) >= _SEEN_LIMIT:
-            _SEEN.clear()
-        found = _SEEN[key] = tuple(_kubernetes_problems(manifest, version))
-    return list(found)
+    return list(_SEEN.get(key, lambda: tuple(_kubernetes_problems(manifest, version))))
 
 
 def _kubernetes_problems(manifest: dict[str, Any], version: str) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from generator.errors import ProfileError, shown
+from generator.memo import BoundedMemo
 
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -150,16 +151,12 @@ def _check_values(data: Any, source: str) -> None:
 
 # Parsed files by content: `check` merges base.yaml and reads every profile again for each target.
 # An edited file has new text and is parsed anew; every caller gets its own copy to change.
-_PARSED: dict[str, Any] = {}
-_PARSED_LIMIT = 256
+_PARSED: BoundedMemo[str, Any] = BoundedMemo(256)
 
 
 def _parsed(text: str, source: str) -> Any:
-    if text not in _PARSED:
-        if len(_PARSED) >= _PARSED_LIMIT:
-            _PARSED.clear()
-        _PARSED[text] = load_yaml_text(text, source)  # a problem raises here and is not kept
-    return copy.deepcopy(_PARSED[text])
+    # A problem raises in load_yaml_text and is not kept: the next read names its own source.
+    return copy.deepcopy(_PARSED.get(text, lambda: load_yaml_text(text, source)))
 
 
 def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
