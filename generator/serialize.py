@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from generator.errors import GeneratorError
+from generator.memo import BoundedMemo
 
 
 class _CanonicalDumper(yaml.SafeDumper):
@@ -169,8 +170,16 @@ def _is_plain_str(text: str) -> bool:
     return bool(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == _STR_TAG)
 
 
-@lru_cache(maxsize=4096, typed=True)  # typed: 1.0 and 1 are written differently
+# Keyed by type and repr, not by value: 0.0 == -0.0 (and hash alike) but are written differently,
+# and so are 1.0 and "1.0". Distinct floats have distinct reprs; a str's repr is the str, quoted.
+_VALUE_TEXT: BoundedMemo[tuple[type, str], tuple[str, ...]] = BoundedMemo(4096)
+
+
 def _pyyaml_value_text(value: str | float) -> tuple[str, ...]:
+    return _VALUE_TEXT.get((type(value), repr(value)), lambda: _pyyaml_value_text_uncached(value))
+
+
+def _pyyaml_value_text_uncached(value: str | float) -> tuple[str, ...]:
     if isinstance(value, str) and len(value) > _MAX_SCALAR:
         raise _Fallback
     sample = _pyyaml_canonical_yaml({"k": value})

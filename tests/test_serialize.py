@@ -6,7 +6,10 @@ import json
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
+from generator import serialize
 from generator.serialize import canonical_yaml, json_text, parse_properties, properties_text
 
 TRICKY = [
@@ -54,3 +57,176 @@ def test_json_is_sorted_indented_with_final_newline() -> None:
     text = json_text({"b": 1, "a": "é"})
     assert text == '{\n  "a": "é",\n  "b": 1\n}\n'
     assert json.loads(text) == {"a": "é", "b": 1}
+
+
+# --- the fast canonical-YAML writer against its definition (PyYAML) ------------------------------
+
+SEEDED = settings(  # `make test` stays repeatable: the same few hundred documents every run
+    derandomize=True,
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# Strings that PyYAML must quote, fold, escape or write as a block; and words it reads as other types.
+TRICKY_YAML = [
+    *TRICKY,
+    " ",
+    "  ",
+    "a b",
+    "'",
+    '"',
+    "''",
+    "it's",
+    'say "hi"',
+    "#",
+    "a #b",
+    "a#b",
+    ":",
+    "a:",
+    "a: b",
+    "a:b",
+    ": a",
+    "-",
+    "- a",
+    "?",
+    "? a",
+    "&a",
+    "*a",
+    "|",
+    ">",
+    "%",
+    "@",
+    "`",
+    "{",
+    "}",
+    "[]",
+    "{}",
+    ",",
+    "a,b",
+    "\n",
+    "a\n",
+    "\na",
+    "a\nb",
+    "a\n\n",
+    "a\nb\n",
+    " \n",
+    " a\nb",
+    "a \nb",
+    "\ta\n b",
+    "\r",
+    "a\rb",
+    "\r\n",
+    "\x85",
+    "a\x85b",
+    "\u2028",
+    "a\u2029b",
+    "\ufeff",
+    "\x00",
+    "\x07",
+    "\x7f",
+    "\u00a0",
+    "é",
+    "1",
+    "01",
+    "0o17",
+    "1.5",
+    ".5",
+    "1_000",
+    "-1",
+    "+1",
+    "0.0",
+    "-0.0",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "NaN",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "yes",
+    "no",
+    "off",
+    "y",
+    "n",
+    "null",
+    "Null",
+    "NULL",
+    "2024-01-01",
+    "2024-01-01T00:00:00Z",
+    "2001-12-14 21:59:43.10 -5",
+    "12:30:00",
+    "1:30",
+    "<<",
+    "=",
+    "---",
+    "...",
+    "--- a",
+    "... a",
+    "a" * 130,
+    "k" * 99,
+    "k" * 100,
+    "x.y-z_1/2",
+    "./a",
+]
+_CHARS = list(" \t\n\r'\"#:-?!&*|>%@`{}[],.\\=~<_/0123456789aeEnNxyTtF\x85\u2028\u2029é漢😀\ufeff\x00\u00a0")
+yaml_strings = st.one_of(
+    st.sampled_from(TRICKY_YAML),
+    st.text(st.sampled_from(_CHARS), max_size=12),
+    st.lists(st.sampled_from([*TRICKY_YAML[:40], " x", "  y", "x "]), min_size=2, max_size=4).map("\n".join),
+    st.text(max_size=8),
+)
+# Keys on one line: a multi-line or empty key is a complex key, where the fast path gives up at once
+# (the test of single keys below draws those too).
+_ONE_LINE = "\n\r\x85\u2028\u2029"
+yaml_keys = st.one_of(
+    st.sampled_from([t for t in TRICKY_YAML if t and not any(c in t for c in _ONE_LINE)]),
+    st.text(st.sampled_from([c for c in _CHARS if c not in _ONE_LINE]), min_size=1, max_size=10),
+    st.text(st.characters(exclude_characters=_ONE_LINE), min_size=1, max_size=8),
+)
+yaml_floats = st.one_of(
+    st.sampled_from([0.0, -0.0, 1.0, -1.5, 0.1, 1e20, 1e16, 1e15, 1e-5, 1e-20, 5e-324, 1.7976931348623157e308]),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+yaml_scalars = st.one_of(
+    yaml_strings,
+    st.integers(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    yaml_floats,
+    st.booleans(),
+    st.none(),
+)
+json_like = st.recursive(
+    yaml_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(yaml_keys, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+def _same_as_pyyaml(data: object) -> None:
+    fast = serialize._fast_canonical_yaml(data)
+    event("fast path" if fast is not None else "fell back to PyYAML")
+    if fast is not None:
+        assert fast == serialize._pyyaml_canonical_yaml(data)
+    assert canonical_yaml(data) == serialize._pyyaml_canonical_yaml(data)
+
+
+@SEEDED
+@given(st.dictionaries(yaml_keys, json_like, min_size=1, max_size=5))
+def test_fast_canonical_yaml_writes_what_pyyaml_writes(data: dict[str, object]) -> None:
+    _same_as_pyyaml(data)
+
+
+@SEEDED
+@given(st.one_of(yaml_keys, yaml_strings), yaml_scalars)
+def test_fast_canonical_yaml_writes_each_key_and_scalar_as_pyyaml_does(key: str, value: object) -> None:
+    _same_as_pyyaml({key: value})
+    _same_as_pyyaml({"k": [value, {key: value}]})
+
+
+@pytest.mark.parametrize(("first", "second"), [(0.0, -0.0), (-0.0, 0.0), (1, 1.0), (1.0, True), (0, False)])
+def test_equal_values_of_other_spelling_do_not_share_a_cached_text(first: object, second: object) -> None:
+    for value in (first, second):  # a cache keyed by value took -0.0 for the 0.0 written before it
+        assert canonical_yaml({"k": value}) == serialize._pyyaml_canonical_yaml({"k": value})
+        assert canonical_yaml({"k": [value]}) == serialize._pyyaml_canonical_yaml({"k": [value]})
