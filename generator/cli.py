@@ -11,17 +11,23 @@ import sys
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from generator.errors import GeneratorError, shown
 
+if TYPE_CHECKING:
+    from generator.replay import Request
+
 EXIT_DRIFT = 1
 EXIT_BAD_INPUT = 2
 F = TypeVar("F", bound=Callable[..., Any])
 
-PROFILES_HELP = "Profiles to apply in order, comma-separated (aliases allowed): ha,throughput"
+PROFILES_HELP = (
+    "PROFILES is a comma-separated list of profile names or aliases, applied in order (the last one wins), "
+    "for example ha,throughput."
+)
 site_option = click.option(
     "-f",
     "--values",
@@ -37,6 +43,9 @@ set_option = click.option(
     metavar="KEY=VALUE",
     help="Override one parameter by dotted key, last of all: --set kafka.replicas=7",
 )
+# `make render SET="a.b=1 c.d='my app'"`: the assignments as shell words in one argument, split here
+# (quotes group, nothing is expanded) so that a value with spaces survives make.
+set_words_option = click.option("--set-words", "set_words", default="", hidden=True)
 strict_option = click.option(
     "--strict",
     is_flag=True,
@@ -102,39 +111,63 @@ class _OneLineUsageErrors(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+class _ListsProfiles(click.Command):
+    """A command taking PROFILES: its help ends with the profiles there are, as `profiles` lists them."""
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        from generator.profiles import discover
+        from generator.target import Sources
+
+        try:
+            known = discover(Sources().profiles_dir)
+        except GeneratorError:
+            return  # `profiles` names the broken file; the help stays usable
+        names = [f"{i.name} ({', '.join(i.aliases)})" if i.aliases else i.name for i in known.values()]
+        with formatter.section("Profiles (aliases)"):
+            formatter.write_text(", ".join(names))
+
+
 @click.group(cls=_OneLineUsageErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kafka-profiles")
 def cli() -> None:
     """Render Kafka tuning profiles into validated Kubernetes manifests and configs."""
 
 
-@cli.command()
+IDENTITY_HELP = "write even if brokers or ZooKeeper servers (and the PVCs named after them) would go or be renamed."
+
+
+def allow_identity_change_option(help_text: str) -> Callable[[F], F]:
+    return click.option("--allow-identity-change", "allow_identity_change", is_flag=True, help=help_text)
+
+
+@cli.command(
+    cls=_ListsProfiles,
+    help="Render, validate and write OUT/<target>/ (nothing is written unless everything validates).\n\n"
+    + PROFILES_HELP,
+)
 @click.argument("profiles_spec", metavar="PROFILES")
 @site_option
 @set_option
+@set_words_option
 @out_option
 @strict_option
-@click.option(
-    "--allow-identity-change",
-    "allow_identity_change",
-    is_flag=True,
-    help="Write even if brokers or ZooKeeper servers (and the PVCs named after them) would go or be renamed.",
-)
+@allow_identity_change_option(IDENTITY_HELP.capitalize())
 @user_errors
 def render(
     profiles_spec: str,
     site: Path | None,
     sets: tuple[str, ...],
+    set_words: str,
     out_root: Path,
     strict: bool,
     allow_identity_change: bool,
 ) -> None:
-    """Render, validate and write OUT/<target>/ (written only when everything validated)."""
     from generator.identity import refuse_lost_identities
-    from generator.target import Request, build
+    from generator.replay import build_in, repository_root
     from generator.writer import safe_target_dir, write
 
-    result = build(Request(profiles_spec, site, sets), strict=strict)
+    root = repository_root(out_root)
+    result = build_in(root, _request(profiles_spec, site, sets + _split_set_words(set_words), root), strict)
     _print_warnings(result.warnings)
     if not allow_identity_change:
         refuse_lost_identities(safe_target_dir(out_root, result.target), result.manifests.values())
@@ -156,28 +189,126 @@ def render(
     default=None,
     help="Processes that check targets side by side (default: one per usable CPU core).",
 )
+@click.option("--fix", is_flag=True, help="Write the stale targets again, each from its own render command.")
+@allow_identity_change_option(f"With --fix: {IDENTITY_HELP}")
 @user_errors
-def check(targets: tuple[str, ...], out_root: Path, strict: bool, jobs: int | None) -> None:
-    """Re-render every target in OUT/ (or the TARGETS named) and exit 1 if any file differs."""
-    from generator.drift import check_all
-    from generator.writer import safe_target_dir
+def check(
+    targets: tuple[str, ...], out_root: Path, strict: bool, jobs: int | None, fix: bool, allow_identity_change: bool
+) -> None:
+    """Replay the render command recorded in each target's params.yaml in memory and compare the result with
+    OUT/<target>/; exit 1 if a file differs (0 with --fix once every stale target is written again).
 
-    names = targets or tuple(sorted(p.name for p in out_root.glob("*") if p.is_dir() and not p.name.startswith(".")))
+    A target is a folder of OUT that holds a params.yaml; other folders are skipped. TARGETS limits the
+    check to the targets named."""
+    from generator.drift import check_all, targets_in
+    from generator.drift import fix as fix_target
+    from generator.replay import repository_root
+
+    known, others = targets_in(out_root)
+    unknown = [name for name in dict.fromkeys(targets) if name not in known]
+    if unknown:
+        known_list = ", ".join(known) or "none"
+        _bad_input([f"unknown target {name!r} in {out_root}; known: {known_list}" for name in unknown])
+    if not targets:
+        for name in others:
+            click.echo(f"skipped   {out_root / name}: not a target (no params.yaml)")
+    names = list(dict.fromkeys(targets)) or known
     if not names:
-        raise GeneratorError(f"{out_root}: no targets to check; run make render-all first")
-    stale = 0
-    target_dirs = [safe_target_dir(out_root, name) for name in names]
-    for name, outcome in zip(names, check_all(target_dirs, strict, jobs), strict=True):
-        if outcome.drift is None:
-            click.echo(f"stale     {outcome.target_dir}: no params.yaml header to replay; render it again")
+        raise GeneratorError(
+            f"{out_root}: no targets to check (no folder in it holds a params.yaml); render one first: "
+            f"kafka-profiles render PROFILES --out {_quoted(out_root)}"
+        )
+    root = repository_root(out_root)
+    stale = failed = 0
+    for name, outcome in zip(names, check_all([out_root / n for n in names], strict, root, jobs), strict=True):
+        if outcome.request is None:
             stale += 1
+            click.echo(
+                f"{name}: stale, the first line of {outcome.target_dir / 'params.yaml'} is not a render command; "
+                f"render the target again with kafka-profiles render PROFILES [-f SITE] [--set KEY=VALUE]... "
+                f"--out {_quoted(out_root)}"
+            )
             continue
-        for change in outcome.drift:
-            click.echo(f"{_drift_word(change.status):<9} {outcome.target_dir / change.path}")
-        stale += bool(outcome.drift)
-        click.echo(f"{name}: {'stale, run: make render-all' if outcome.drift else 'up to date'}")
+        command = _render_command(outcome.request, root, out_root)
+        if outcome.errors:
+            failed += 1
+            _print_errors(name, outcome.errors)
+            click.echo(f"{name}: replay failed, left as it is (errors on stderr): {command}")
+            continue
+        if not outcome.drift:
+            click.echo(f"{name}: up to date")
+            continue
+        if not fix:
+            stale += 1
+            for change in outcome.drift:
+                click.echo(f"{_drift_word(change.status):<9} {outcome.target_dir / change.path}")
+            click.echo(f"{name}: stale, render it again with: {command}")
+            continue
+        try:
+            written = fix_target(outcome.target_dir, outcome.request, strict, root, allow_identity_change)
+        except GeneratorError as error:
+            failed += 1
+            _print_errors(name, error.lines(), getattr(error, "details", ()))
+            click.echo(f"{name}: stale, not fixed, left as it is (errors on stderr): {command}")
+            continue
+        for change in written:
+            click.echo(f"{change.status:<9} {outcome.target_dir / change.path}")
+        click.echo(f"{name}: fixed, rendered again with: {command}")
+    if failed:
+        sys.exit(EXIT_BAD_INPUT)
     if stale:
         sys.exit(EXIT_DRIFT)
+
+
+def _request(profiles_spec: str, site: Path | None, sets: tuple[str, ...], root: Path) -> Request:
+    """What the user asked for, the site path relative to the repository (as params.yaml records it)."""
+    from generator.replay import Request, repository_path
+
+    return Request(profiles_spec, None if site is None else repository_path(site, root), sets)
+
+
+def _render_command(request: Request, root: Path, out_root: Path) -> str:
+    """`kafka-profiles render ...` that writes this target again, to paste here: the recorded command,
+    its site path relative to the current directory (it is the recorded one when that is the repository)."""
+    import dataclasses
+    import os
+
+    from generator.replay import render_command
+
+    if request.site is not None:
+        request = dataclasses.replace(request, site=Path(os.path.relpath(root / request.site)))
+    return f"kafka-profiles {render_command([request.profiles], request)} --out {_quoted(out_root)}"
+
+
+def _split_set_words(text: str) -> tuple[str, ...]:
+    import shlex
+
+    try:
+        return tuple(shlex.split(text))
+    except ValueError as error:
+        raise GeneratorError(
+            f"SET={text!r}: {str(error).lower()}; write the assignments as shell words, quoting a value "
+            "with spaces: SET=\"kafka.config.log.retention.hours=48 clients.producer.client.id='my app'\""
+        ) from None
+
+
+def _quoted(path: Path) -> str:
+    from generator.replay import shell_quote
+
+    return shell_quote(str(path))
+
+
+def _print_errors(name: str, lines: Sequence[str], details: Sequence[str] = ()) -> None:
+    for line in lines:
+        click.echo(f"error: {name}: {line}", err=True)
+    for detail in details:
+        click.echo(f"  {shown(detail)}", err=True)
+
+
+def _bad_input(lines: Sequence[str]) -> NoReturn:
+    for line in lines:
+        click.echo(f"error: {shown(line)}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
 
 
 def _drift_word(status: str) -> str:
@@ -203,10 +334,15 @@ def list_profiles() -> None:
         click.echo(f"{info.name:<{width}}  {info.summary}{aliases}")
 
 
-@cli.command()
+@cli.command(
+    cls=_ListsProfiles,
+    help="Every effective setting: value, layer, what it overrode, runbook IDs and trade-off; conflicts, "
+    "warnings and the failure budget.\n\n" + PROFILES_HELP,
+)
 @click.argument("profiles_spec", metavar="PROFILES")
 @site_option
 @set_option
+@set_words_option
 @strict_option
 @click.option(
     "--format",
@@ -217,15 +353,21 @@ def list_profiles() -> None:
     help="text for terminals, md for a pull-request comment, json for machines.",
 )
 @user_errors
-def explain(profiles_spec: str, site: Path | None, sets: tuple[str, ...], strict: bool, output_format: str) -> None:
-    """Every effective setting: value, layer, what it overrode, runbook IDs and trade-off; conflicts,
-    warnings and the failure budget."""
+def explain(
+    profiles_spec: str, site: Path | None, sets: tuple[str, ...], set_words: str, strict: bool, output_format: str
+) -> None:
+    import contextlib
+
     from generator.explain import as_json, as_markdown, as_text, report
-    from generator.target import Request, Sources, checked, load
+    from generator.replay import repository_root
+    from generator.target import Sources, checked, load
 
     sources = Sources()
-    merged, target, command = load(Request(profiles_spec, site, sets), sources)
-    explained = report(merged, target, command, checked(merged, strict), sources.profiles_dir)
+    root = repository_root(Path.cwd())  # the command it shows is the one `render` would record here
+    request = _request(profiles_spec, site, sets + _split_set_words(set_words), root)
+    with contextlib.chdir(root):
+        merged, target, command = load(request, sources)
+        explained = report(merged, target, command, checked(merged, strict), sources.profiles_dir)
     formatter = {"text": as_text, "md": as_markdown, "json": as_json}[output_format]
     click.echo(formatter(explained), nl=False)
 

@@ -67,72 +67,82 @@ def test_failed_render_leaves_existing_output_untouched(run: Run, tmp_path: Path
     assert {p: p.read_bytes() for p in sorted(tmp_path.rglob("*")) if p.is_file()} == before
 
 
-def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path) -> None:
-    site = write(tmp_path / "site.yaml", "cluster:\n  namespace: payments\n")
-    out = tmp_path / "out"
-    assert run("render", "durability", "-f", str(site), "--out", str(out)).exit_code == 0
-    assert run("render", "low-latency", "--out", str(out)).exit_code == 0
-    clean = run("check", "--out", str(out))
+def test_check_passes_then_finds_drift_and_exits_1(run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no git work tree above: site paths are relative to the current directory
+    write(tmp_path / "site.yaml", "cluster:\n  namespace: payments\n")
+    assert run("render", "durability", "-f", "site.yaml", "--out", "out").exit_code == 0
+    assert run("render", "low-latency", "--out", "out").exit_code == 0
+    clean = run("check", "--out", "out")
     assert clean.exit_code == 0, clean.output
     assert clean.stdout.splitlines() == ["durability: up to date", "low-latency: up to date"]
 
-    statefulset = out / "durability/kubernetes/kafka/statefulset.yaml"
+    statefulset = tmp_path / "out/durability/kubernetes/kafka/statefulset.yaml"
     rendered = statefulset.read_text()
     assert "\n  replicas: 6\n" in rendered  # the one broker StatefulSet holds all six brokers
     statefulset.write_text(rendered.replace("\n  replicas: 6\n", "\n  replicas: 7\n"))
-    (out / "durability/config/zoo.cfg").unlink()
-    (out / "durability/extra.yaml").write_text("x: 1\n")
-    drift = run("check", "--out", str(out))
+    (tmp_path / "out/durability/config/zoo.cfg").unlink()
+    (tmp_path / "out/durability/extra.yaml").write_text("x: 1\n")
+    drift = run("check", "--out", "out")
     assert drift.exit_code == 1
     assert drift.stdout.splitlines() == [
-        f"missing   {out}/durability/config/zoo.cfg",
-        f"extra     {out}/durability/extra.yaml",
-        f"changed   {out}/durability/kubernetes/kafka/statefulset.yaml",
-        "durability: stale, run: make render-all",
+        "missing   out/durability/config/zoo.cfg",
+        "extra     out/durability/extra.yaml",
+        "changed   out/durability/kubernetes/kafka/statefulset.yaml",
+        "durability: stale, render it again with: kafka-profiles render durability -f site.yaml --out out",
         "low-latency: up to date",
     ]
+    assert drift.stderr == ""
 
 
-def test_check_of_many_targets_reports_in_order_like_one_by_one(run: Run, tmp_path: Path) -> None:
+def test_check_of_many_targets_reports_in_order_like_one_by_one(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Five targets are checked by a pool of processes (generator/drift.py): the report keeps the
     targets' order, drift in a target a worker checked is found, and so is bad input."""
-    site = write(tmp_path / "site.yaml", "cluster:\n  namespace: payments\n")
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "site.yaml", "cluster:\n  namespace: payments\n")
     last_site = write(tmp_path / "last.yaml", "cluster:\n  namespace: payments\n")
-    out = tmp_path / "out"
     for spec in ("durability", "low-latency", "high-availability", "development"):
-        assert run("render", spec, "-f", str(site), "--out", str(out)).exit_code == 0
-    assert run("render", "throughput", "-f", str(last_site), "--out", str(out)).exit_code == 0
-    pdb = out / "low-latency/kubernetes/kafka/pdb.yaml"
+        assert run("render", spec, "-f", "site.yaml", "--out", "out").exit_code == 0
+    assert run("render", "throughput", "-f", "last.yaml", "--out", "out").exit_code == 0
+    pdb = tmp_path / "out/low-latency/kubernetes/kafka/pdb.yaml"
     pdb.write_text(pdb.read_text() + "# edited\n")
-    drift = run("check", "--out", str(out))
+    drift = run("check", "--out", "out")
     assert drift.exit_code == 1
-    one_by_one = run("check", "--jobs", "1", "--out", str(out))
+    one_by_one = run("check", "--jobs", "1", "--out", "out")
     assert (one_by_one.exit_code, one_by_one.stdout) == (1, drift.stdout)
-    no_jobs = run("check", "--jobs", "0", "--out", str(out))
+    no_jobs = run("check", "--jobs", "0", "--out", "out")
     assert (no_jobs.exit_code, no_jobs.stdout) == (2, "")
     assert no_jobs.stderr.startswith("error: Invalid value for '-j' / '--jobs': 0 is not in the range x>=1.")
     assert drift.stdout.splitlines() == [
         "development: up to date",
         "durability: up to date",
         "high-availability: up to date",
-        f"changed   {pdb}",
-        "low-latency: stale, run: make render-all",
+        "changed   out/low-latency/kubernetes/kafka/pdb.yaml",
+        "low-latency: stale, render it again with: kafka-profiles render low-latency -f site.yaml --out out",
         "throughput: up to date",
     ]
     last_site.write_text("cluster:\n  namespace: Payments\n")  # the last target's replay fails the schema
-    bad = run("check", "--out", str(out))
-    assert bad.exit_code == 2
-    assert bad.stdout.splitlines()[-1] == "low-latency: stale, run: make render-all"
+    bad = run("check", "--out", "out")
+    assert bad.exit_code == 2  # bad input outranks drift
+    assert bad.stdout.splitlines()[-2:] == [
+        "low-latency: stale, render it again with: kafka-profiles render low-latency -f site.yaml --out out",
+        "throughput: replay failed, left as it is (errors on stderr): "
+        "kafka-profiles render throughput -f last.yaml --out out",
+    ]
     assert bad.stderr.splitlines() == [
-        f"error: cluster.namespace: 'Payments' is not valid; expected namespace of every object (DNS label) "
-        f"(set by {last_site})"
+        "error: throughput: cluster.namespace: 'Payments' is not valid; expected namespace of every object "
+        "(DNS label) (set by last.yaml)"
     ]
 
 
 def test_check_with_nothing_to_check_is_bad_input(run: Run, tmp_path: Path) -> None:
     result = run("check", "--out", str(tmp_path))
     assert result.exit_code == 2
-    assert result.stderr == f"error: {tmp_path}: no targets to check; run make render-all first\n"
+    assert result.stderr == (
+        f"error: {tmp_path}: no targets to check (no folder in it holds a params.yaml); render one first: "
+        f"kafka-profiles render PROFILES --out {tmp_path}\n"
+    )
 
 
 def test_profiles_lists_names_aliases_and_summaries(run: Run) -> None:
