@@ -34,7 +34,8 @@ site_option = click.option(
     "site",
     type=click.Path(path_type=Path),
     default=None,
-    help="Site file applied after the profiles (namespace, zones, sizes, ...).",
+    help="Site file applied after the profiles (namespace, zones, sizes, ...); params.yaml records its path "
+    "relative to the repository (the git work tree, else the current directory).",
 )
 set_option = click.option(
     "--set",
@@ -133,7 +134,7 @@ def cli() -> None:
     """Render Kafka tuning profiles into validated Kubernetes manifests and configs."""
 
 
-IDENTITY_HELP = "write even if brokers or ZooKeeper servers (and the PVCs named after them) would go or be renamed."
+IDENTITY_HELP = "even if brokers or ZooKeeper servers (and the PVCs named after them) would go or be renamed."
 
 
 def allow_identity_change_option(help_text: str) -> Callable[[F], F]:
@@ -151,7 +152,7 @@ def allow_identity_change_option(help_text: str) -> Callable[[F], F]:
 @set_words_option
 @out_option
 @strict_option
-@allow_identity_change_option(IDENTITY_HELP.capitalize())
+@allow_identity_change_option(f"Write {IDENTITY_HELP}")
 @user_errors
 def render(
     profiles_spec: str,
@@ -190,7 +191,7 @@ def render(
     help="Processes that check targets side by side (default: one per usable CPU core).",
 )
 @click.option("--fix", is_flag=True, help="Write the stale targets again, each from its own render command.")
-@allow_identity_change_option(f"With --fix: {IDENTITY_HELP}")
+@allow_identity_change_option(f"With --fix: write {IDENTITY_HELP}")
 @user_errors
 def check(
     targets: tuple[str, ...], out_root: Path, strict: bool, jobs: int | None, fix: bool, allow_identity_change: bool
@@ -204,6 +205,8 @@ def check(
     from generator.drift import fix as fix_target
     from generator.replay import repository_root
 
+    if allow_identity_change and not fix:
+        _bad_input(["--allow-identity-change: only with --fix (check alone writes nothing)"])
     known, others = targets_in(out_root)
     unknown = [name for name in dict.fromkeys(targets) if name not in known]
     if unknown:
@@ -211,7 +214,7 @@ def check(
         _bad_input([f"unknown target {name!r} in {out_root}; known: {known_list}" for name in unknown])
     if not targets:
         for name in others:
-            click.echo(f"skipped   {out_root / name}: not a target (no params.yaml)")
+            click.echo(f"skipped   {shown(str(out_root / name))}: not a target (no params.yaml)")
     names = list(dict.fromkeys(targets)) or known
     if not names:
         raise GeneratorError(
@@ -300,7 +303,7 @@ def _quoted(path: Path) -> str:
 
 def _print_errors(name: str, lines: Sequence[str], details: Sequence[str] = ()) -> None:
     for line in lines:
-        click.echo(f"error: {name}: {line}", err=True)
+        click.echo(f"error: {shown(name)}: {line}", err=True)
     for detail in details:
         click.echo(f"  {shown(detail)}", err=True)
 

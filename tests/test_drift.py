@@ -162,6 +162,9 @@ def test_fix_keeps_the_identity_guard_of_render(run: Run, repo: Path) -> None:
         "durability: stale, not fixed, left as it is (errors on stderr): kafka-profiles render durability --out output"
     ]
     assert snapshot(repo / "output") == before
+    alone = run("check", "--allow-identity-change")
+    assert (alone.exit_code, alone.stdout) == (2, "")
+    assert alone.stderr == "error: --allow-identity-change: only with --fix (check alone writes nothing)\n"
     allowed = run("check", "--fix", "--allow-identity-change")
     assert allowed.exit_code == 0, allowed.output
     assert allowed.stdout.splitlines() == [
