@@ -143,6 +143,7 @@ def allow_identity_change_option(help_text: str) -> Callable[[F], F]:
 
 @cli.command(
     cls=_ListsProfiles,
+    short_help="Render, validate and write OUT/<target>/.",
     help="Render, validate and write OUT/<target>/ (nothing is written unless everything validates).\n\n"
     + PROFILES_HELP,
 )
@@ -179,7 +180,7 @@ def render(
     click.echo(f"{result.target}: {', '.join(f'{n} {s}' for s, n in counts.items())}; {result.summary}")
 
 
-@cli.command()
+@cli.command(short_help="Exit 1 if a target differs from a render of its recorded command; --fix writes it.")
 @click.argument("targets", nargs=-1)
 @out_option
 @strict_option
@@ -333,12 +334,14 @@ def list_profiles() -> None:
         sys.exit(EXIT_BAD_INPUT)
     width = max(len(name) for name in known)
     for info in known.values():
-        aliases = f" (alias: {', '.join(info.aliases)})" if info.aliases else ""
+        word = "aliases" if len(info.aliases) > 1 else "alias"
+        aliases = f" ({word}: {', '.join(info.aliases)})" if info.aliases else ""
         click.echo(f"{info.name:<{width}}  {info.summary}{aliases}")
 
 
 @cli.command(
     cls=_ListsProfiles,
+    short_help="Why every value is what it is: layers, conflicts, warnings, failure budget.",
     help="Every effective setting: value, layer, what it overrode, runbook IDs and trade-off; conflicts, "
     "warnings and the failure budget.\n\n" + PROFILES_HELP,
 )
@@ -361,28 +364,31 @@ def explain(
 ) -> None:
     import contextlib
 
+    from generator.budget import FailureBudget
     from generator.explain import as_json, as_markdown, as_text, report
     from generator.replay import repository_root
-    from generator.target import Sources, checked, load
+    from generator.target import Sources, derived, load
 
     sources = Sources()
     root = repository_root(Path.cwd())  # the command it shows is the one `render` would record here
     request = _request(profiles_spec, site, sets + _split_set_words(set_words), root)
     with contextlib.chdir(root):
         merged, target, command = load(request, sources)
-        explained = report(merged, target, command, checked(merged, strict), sources.profiles_dir)
+        models, warnings = derived(merged, sources, strict)
+        explained = report(merged, target, command, warnings, models.models.get(FailureBudget))
     formatter = {"text": as_text, "md": as_markdown, "json": as_json}[output_format]
     click.echo(formatter(explained), nl=False)
 
 
-@cli.command()
+@cli.command(short_help="Print the JSON Schema of the parameter set.")
 def schema() -> None:
     """Print the JSON Schema of the parameter set (for editors and site-file checks)."""
     import json
 
-    from generator.params import schema as load_schema
+    from generator.core.schema import assembled
+    from generator.target import Sources
 
-    click.echo(json.dumps(load_schema(), indent=2, sort_keys=True))
+    click.echo(json.dumps(assembled(Sources().components()), indent=2, sort_keys=True))
 
 
 def _print_warnings(warnings: list[Any]) -> None:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
-from generator.annotations import Note, notes_for
-from generator.budget import FailureBudget, failure_budget
-from generator.params import Finding
-from generator.paramsfile import scalar
+from generator.budget import FailureBudget
+from generator.core.findings import Finding
+from generator.paramsfile import earlier, scalar
 from generator.profiles import Merged
 
 
@@ -38,10 +36,9 @@ class Report:
     changed: list[Setting] = field(default_factory=list)  # settings a layer after base.yaml set
 
 
-def report(merged: Merged, target: str, command: str, warnings: list[Finding], profiles_dir: Path) -> Report:
+def report(merged: Merged, target: str, command: str, warnings: list[Finding], budget: FailureBudget) -> Report:
     layers = list(dict.fromkeys(source for settings in merged.provenance.values() for source, _ in settings))
-    notes = {layer: _layer_notes(layer, profiles_dir) for layer in layers}
-    settings = [_setting(key, value, merged, notes) for key, value in _leaves(merged.params)]
+    settings = [_setting(key, value, merged) for key, value in _leaves(merged.params)]
     ids_of = {s.key: s.ids for s in settings}
     conflicts = [
         {
@@ -54,27 +51,18 @@ def report(merged: Merged, target: str, command: str, warnings: list[Finding], p
         for c in merged.conflicts
     ]
     changed = [s for s in settings if s.source != "profiles/base.yaml"]
-    return Report(target, command, layers, settings, conflicts, warnings, failure_budget(merged.params), changed)
+    return Report(target, command, layers, settings, conflicts, warnings, budget, changed)
 
 
-def _layer_notes(layer: str, profiles_dir: Path) -> dict[str, Note]:
-    if layer.startswith("profiles/"):
-        return notes_for(profiles_dir / layer.removeprefix("profiles/"))
-    path = Path(layer)
-    return notes_for(path) if not layer.startswith("--set") and path.is_file() else {}
-
-
-def _setting(key: str, value: Any, merged: Merged, notes: dict[str, dict[str, Note]]) -> Setting:
-    history = merged.provenance.get(key) or [(merged.source_of(key), value)]
-    source = history[-1][0]
-    value_text = scalar(value)
-    overrode = tuple((s, scalar(v)) for s, v in history[:-1])
-    winner = notes.get(source, {}).get(key)
-    base = notes.get("profiles/base.yaml", {}).get(key)
+def _setting(key: str, value: Any, merged: Merged) -> Setting:
+    source = merged.source_of(key)
+    winner = merged.note(key)
+    base = merged.notes.get("profiles/base.yaml", {}).get(key)
+    # The runbook IDs say what a key is about, whoever set it; the reason is only ever the comment of the
+    # layer that set the value (base.yaml's reason for 2 would be false for a site file's 1).
     ids = tuple(dict.fromkeys((*(winner.ids if winner else ()), *(base.ids if base else ()))))
-    # A profile comment that only cites IDs leaves the reason to base.yaml's comment.
-    reason = next((n.text for n in (winner, base) if n and n.text not in ("", ", ".join(n.ids))), "")
-    return Setting(key, value_text, source, overrode, ids, reason)
+    reason = winner.text if winner and winner.text != ", ".join(winner.ids) else ""
+    return Setting(key, scalar(value), source, earlier(merged, key), ids, reason)
 
 
 def _leaves(params: dict[str, Any], prefix: tuple[str, ...] = ()) -> list[tuple[str, Any]]:

@@ -18,7 +18,6 @@ import yaml
 from generator.errors import IdentityChange
 
 ALLOW_FLAG = "--allow-identity-change"
-_ROLES = {"kafka": ("broker", 0), "zookeeper": ("ZooKeeper server", 1)}  # role, id of ordinal 0
 
 
 @dataclass(frozen=True)
@@ -40,13 +39,20 @@ def identities(manifests: Iterable[dict[str, Any]]) -> dict[str, PodIdentity]:
             continue
         name, spec = manifest["metadata"]["name"], manifest["spec"]
         component = manifest["metadata"].get("labels", {}).get("app.kubernetes.io/name", "")
-        role, first_id = _ROLES.get(component, ("pod", 0))
+        role, first_id = _roles().get(component, ("pod", 0))
         start = spec.get("ordinals", {}).get("start", 0)
         claims = [c["metadata"]["name"] for c in spec.get("volumeClaimTemplates", [])]
         for ordinal in range(start, start + spec["replicas"]):
             pod = f"{name}-{ordinal}"
             found[pod] = PodIdentity(pod, role, ordinal + first_id, tuple(f"{claim}-{pod}" for claim in claims))
     return found
+
+
+def _roles() -> dict[str, tuple[str, int]]:
+    """What each component calls the pods of its sets, and the number of ordinal 0 (its identities)."""
+    from generator.core.engine import builtin_components
+
+    return {label: (role, first) for c in builtin_components() for label, role, first in c.identities}
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

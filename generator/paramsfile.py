@@ -36,12 +36,15 @@ def _emit(node: dict[str, Any], path: tuple[str, ...], merged: Merged, lines: li
 
 
 def _provenance(merged: Merged, dotted: str) -> str:
-    settings = merged.provenance.get(dotted, [])
-    if not settings:
-        return merged.source_of(dotted)
-    source, value = settings[-1]
-    earlier = [f"{scalar(v)} from {s}" for s, v in settings[:-1] if repr(v) != repr(value)]
-    return f"{source} (over {'; '.join(earlier)})" if earlier else source
+    replaced = earlier(merged, dotted)
+    over = "; ".join(f"{value} from {layer}" for layer, value in replaced)
+    return f"{merged.source_of(dotted)} (over {over})" if replaced else merged.source_of(dotted)
+
+
+def earlier(merged: Merged, dotted: str) -> tuple[tuple[str, str], ...]:
+    """(layer, value) of every setting the winning one replaced, oldest first, even one of the same
+    value: params.yaml and `explain` both show it, so a reviewer sees every layer that set the key."""
+    return tuple((layer, scalar(value)) for layer, value in merged.provenance.get(dotted, [])[:-1])
 
 
 class _OneLineDumper(yaml.SafeDumper):

@@ -15,6 +15,7 @@ from typing import Any
 
 from deepmerge import Merger
 
+from generator.annotations import Note, notes_for
 from generator.errors import ProfileError, shown
 from generator.yamlio import load_yaml_mapping, load_yaml_text
 
@@ -31,6 +32,7 @@ class Layer:
     source: str  # what a user reads in messages: "profiles/durability.yaml", "site.yaml", "--set a.b=1"
     kind: str  # "base" | "profile" | "site" | "set"
     data: Mapping[str, Any]
+    notes: Mapping[str, Note] = field(default_factory=dict)  # dotted key -> the comment beside it
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ class Merged:
     provenance: dict[str, list[tuple[str, Any]]]  # dotted key -> [(source, value)], last wins
     conflicts: list[Conflict] = field(default_factory=list)
     profiles: tuple[str, ...] = ()
+    notes: dict[str, Mapping[str, Note]] = field(default_factory=dict)  # layer source -> its comments
+
+    def history(self, key: str) -> list[tuple[str, Any]]:
+        """Every (layer, value) that set `key`, in merge order; a key inside a list has its parent's."""
+        return self.provenance.get(key) or [(self.source_of(key), None)]
+
+    def note(self, key: str) -> Note | None:
+        """The comment beside `key` in the layer that set it last: that layer's reason, or none."""
+        return self.notes.get(self.source_of(key), {}).get(key)
 
     def source_of(self, key: str) -> str:
         """The layer that set `key` last, or the nearest parent's setter for keys inside a list."""
@@ -108,10 +119,15 @@ def target_name(profiles: Sequence[str]) -> str:
 
 
 def profile_layers(profiles_dir: Path, names: Iterable[str]) -> list[Layer]:
-    layers = [Layer("profiles/base.yaml", "base", _strip_meta(_load(profiles_dir, BASE)))]
+    layers = [Layer("profiles/base.yaml", "base", _strip_meta(_load(profiles_dir, BASE)), _notes(profiles_dir, BASE))]
     for name in names:
-        layers.append(Layer(f"profiles/{name}.yaml", "profile", _strip_meta(_load(profiles_dir, name))))
+        data = _strip_meta(_load(profiles_dir, name))
+        layers.append(Layer(f"profiles/{name}.yaml", "profile", data, _notes(profiles_dir, name)))
     return layers
+
+
+def _notes(profiles_dir: Path, name: str) -> Mapping[str, Note]:
+    return notes_for(profiles_dir / f"{name}.yaml")
 
 
 def site_layer(path: Path) -> Layer:
@@ -120,7 +136,7 @@ def site_layer(path: Path) -> Layer:
     for meta in META_KEYS:
         if meta in data:
             raise ProfileError(f"{source}: {meta}: only profiles have a {meta}; remove it from the site file")
-    return Layer(source, "site", data)
+    return Layer(source, "site", data, notes_for(path))
 
 
 def set_layer(assignment: str, current: Mapping[str, Any]) -> Layer:
@@ -147,7 +163,9 @@ def merge(layers: Sequence[Layer]) -> Merged:
         for key, value in _leaves(layer.data):
             provenance.setdefault(key, []).append((layer.source, value))
     kinds = {layer.source: layer.kind for layer in layers}
-    return Merged(params, provenance, _conflicts(provenance, kinds))
+    return Merged(
+        params, provenance, _conflicts(provenance, kinds), notes={layer.source: layer.notes for layer in layers}
+    )
 
 
 def _merger(source: str) -> Merger:

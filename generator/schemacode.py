@@ -11,6 +11,7 @@ annotations; a schema that puts a rule there would make the two disagree, and th
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -50,6 +51,24 @@ def _compiled(kind: str, schema_file: Path, referenced: tuple[tuple[str, Path], 
 
     namespace = run_module(load_code(kind, stamps, source))
     # The root schema's function comes first; it is named after the schema's $id, if it has one.
+    validate: Validator = next(v for k, v in namespace.items() if k.startswith("validate") and callable(v))
+    return validate
+
+
+def compiled_validator_for(kind: str, schema_text: str) -> Validator:
+    """A validator of a schema assembled in memory (no $refs to other documents), cached by its text."""
+    return _compiled_text(kind, schema_text)
+
+
+@cache
+def _compiled_text(kind: str, schema_text: str) -> Validator:
+    digest = hashlib.sha256(schema_text.encode("utf-8")).hexdigest()
+    stamps = [fastjsonschema.VERSION, repr(sorted(_OPTIONS.items())), f"sha256:{digest}"]
+
+    def source() -> str:
+        return str(fastjsonschema.compile_to_code(json.loads(schema_text), **_OPTIONS))
+
+    namespace = run_module(load_code(kind, stamps, source))
     validate: Validator = next(v for k, v in namespace.items() if k.startswith("validate") and callable(v))
     return validate
 

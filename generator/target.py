@@ -1,4 +1,5 @@
-"""Build one target in memory: load, merge, check, derive, render, validate. Writing is separate."""
+"""Build one target in memory: load the layers, merge, check, derive, render, validate. Writing is separate.
+The plain output of a target: its rendered files plus params.yaml, README.md and kustomization.yaml."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from generator import profiles
-from generator.errors import ParamsError, ValidationFailed
-from generator.params import Finding
+from generator.core.component import Component, Models
+from generator.core.engine import Derived, builtin_components, check, derive, findings, ordered, raise_errors, render
+from generator.core.findings import Finding, Where
+from generator.core.schema import schema_findings
 from generator.replay import (  # re-exported: the request a target records
     HEADER_PREFIX,
     HEADER_SUFFIX,
@@ -25,10 +28,15 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Sources:
-    """Where profiles and templates live; tests point these at fixtures."""
+    """Where profiles and templates live, and components beyond the built-in ones; tests point these at
+    fixtures."""
 
     profiles_dir: Path = PROJECT_ROOT / "profiles"
     templates_dir: Path = PROJECT_ROOT / "templates"
+    extra_components: tuple[Component, ...] = ()
+
+    def components(self) -> tuple[Component, ...]:
+        return ordered((*builtin_components(), *self.extra_components))
 
 
 @dataclass
@@ -40,6 +48,7 @@ class Build:
     files: dict[str, str] = field(default_factory=dict)
     summary: str = ""
     manifests: dict[str, dict[str, Any]] = field(default_factory=dict)  # path -> the object, as validated
+    models: Models = field(default_factory=Models)
 
 
 def load(request: Request, sources: Sources) -> tuple[profiles.Merged, str, str]:
@@ -56,51 +65,60 @@ def load(request: Request, sources: Sources) -> tuple[profiles.Merged, str, str]
     return merged, profiles.target_name(names), render_command(names, request)
 
 
-def checked(merged: profiles.Merged, strict: bool = False) -> list[Finding]:
-    """Warnings of a parameter set; errors (and with `strict`, warnings too) stop here."""
-    from generator.params import check
+def derived(merged: profiles.Merged, sources: Sources, strict: bool = False) -> tuple[Derived, list[Finding]]:
+    """The models and config files of a parameter set, and its warnings; errors (and with `strict`,
+    warnings too) stop here. The schema comes first, so derivation can trust types."""
+    components = sources.components()
+    raise_errors(schema_findings(merged.params, components, merged.source_of), strict)
+    result = derive(merged.params, components)
+    warnings = raise_errors(findings(result, components, Where(merged.source_of, merged.params)), strict)
+    return result, warnings
 
-    findings = check(merged)
-    errors = [f.line() for f in findings if f.level == "error"]
-    if strict:
-        errors += [f"{f.line()} (a warning, refused by --strict)" for f in findings if f.level == "warning"]
-    if errors:
-        raise ParamsError(errors)
-    return [f for f in findings if f.level == "warning"]
+
+def findings_of(merged: profiles.Merged, sources: Sources | None = None) -> list[Finding]:
+    """Every finding of a parameter set, errors and warnings, without raising: the schema's when it
+    refuses, else the config catalogs' and the rules'."""
+    components = (sources or Sources()).components()
+    found = schema_findings(merged.params, components, merged.source_of)
+    if found:
+        return found
+    return findings(derive(merged.params, components), components, Where(merged.source_of, merged.params))
+
+
+def checked(merged: profiles.Merged, strict: bool = False, sources: Sources | None = None) -> list[Finding]:
+    """Warnings of a parameter set; errors (and with `strict`, warnings too) stop here."""
+    return derived(merged, sources or Sources(), strict)[1]
 
 
 def build(request: Request, sources: Sources | None = None, strict: bool = False) -> Build:
-    from generator.derive import derive
+    from generator.budget import FailureBudget
     from generator.explain import as_markdown, report
-    from generator.invariants import check_manifests
     from generator.paramsfile import params_yaml
-    from generator.render import render_all
     from generator.serialize import canonical_yaml
-    from generator.validate import validate
 
     sources = sources or Sources()
+    components = sources.components()
     merged, target, command = load(request, sources)
-    warnings = checked(merged, strict)
-    context = derive(merged.params, target)
-    rendered = render_all(sources.templates_dir, context)
-    problems, summary = validate(rendered, merged.params)
-    problems += check_manifests(rendered.manifests)
-    if problems:
-        raise ValidationFailed(problems)
+    result, warnings = derived(merged, sources, strict)
+    # Names the target, not the exact command: a --set elsewhere must not change (and roll) files it
+    # does not touch. params.yaml records the exact command.
+    header = f"# Generated by kafka-profiles for target {target} (inputs: params.yaml); do not edit."
+    rendered = render(result, components, sources.templates_dir, header)
+    summary = check(rendered, result, components, Where(merged.source_of, merged.params))
     files = dict(rendered.files)
-    explained = report(merged, target, command, warnings, sources.profiles_dir)
+    explained = report(merged, target, command, warnings, result.models.get(FailureBudget))
     files["params.yaml"] = params_yaml(merged, render_header(command), explained.budget.lines())
-    files["README.md"] = as_markdown(explained, context["header"].removeprefix("# "))
+    files["README.md"] = as_markdown(explained, header.removeprefix("# "))
     files["kustomization.yaml"] = canonical_yaml(
         {
             "apiVersion": "kustomize.config.k8s.io/v1beta1",
             "kind": "Kustomization",
             "namespace": merged.params["cluster"]["namespace"],
-            "resources": sorted(rendered.manifests),
+            "resources": sorted(rendered.objects),
         },
-        context["header"],
+        header,
     )
-    return Build(target, command, merged, warnings, files, summary.line(), rendered.manifests)
+    return Build(target, command, merged, warnings, files, summary, rendered.objects, result.models)
 
 
 __all__ = [

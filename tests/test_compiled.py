@@ -5,6 +5,7 @@ corrupted, unwritable, off, or after a template or schema was edited."""
 from __future__ import annotations
 
 import copy
+import json
 import marshal
 import operator
 import os
@@ -26,12 +27,12 @@ from jinja2.bccache import bc_magic
 
 from generator import schemacode
 from generator.compiled import CACHE_ENV
-from generator.params import SCHEMA_FILE, _validator_class, schema
+from generator.core.render import shared_environment as _shared_environment
+from generator.core.schema import _validator_class, schema_text
+from generator.k8s.schemas import DEFINITIONS_ID, _schema_file, _schema_folder, _validator
 from generator.profiles import discover
-from generator.render import _shared_environment
-from generator.schemacode import Refused, compiled_validator
+from generator.schemacode import Refused, compiled_validator, compiled_validator_for
 from generator.target import Request, Sources, build, load
-from generator.validate import DEFINITIONS_ID, _schema_file, _schema_folder, _validator
 from tests.conftest import REPO
 
 VERSIONS = ("1.35", "1.37")  # cluster.kubernetesVersions of the committed targets
@@ -55,7 +56,9 @@ def verdict(compiled: Callable[[Any], Any], reference: Any, document: Any) -> Ve
 def verdicts(subject: str, original: Any, document: Any) -> list[tuple[str, Verdict]]:
     """(label, verdict) per schema the generator would use: params, or `original`'s kind in each Kubernetes version."""
     if subject == "params":
-        return [("", verdict(compiled_validator("params", SCHEMA_FILE), _validator_class()(schema()), document))]
+        text = schema_text(Sources().components())
+        reference = _validator_class(text)(json.loads(text))
+        return [("", verdict(compiled_validator_for("params", text), reference, document))]
     found = []
     for version in VERSIONS:
         schema_file = _schema_file(original["kind"], original["apiVersion"], version)
@@ -223,7 +226,7 @@ def test_edited_template_is_rendered_anew(sources: Sources, tmp_path: Path, monk
     _shared_environment.cache_clear()
     assert "# Starts one broker." in build(Request(TARGET), sources).files["config/start-kafka.sh"]
     assert list((tmp_path / "cache" / "jinja").iterdir())
-    template = sources.templates_dir / "config" / "start-kafka.sh.j2"
+    template = sources.templates_dir / "brokers" / "config" / "start-kafka.sh.j2"
     status = template.stat()
     template.write_text(template.read_text(encoding="utf-8").replace("one broker", "ONE broker"), encoding="utf-8")
     os.utime(template, ns=(status.st_atime_ns, status.st_mtime_ns))

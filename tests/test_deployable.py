@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from generator.images import IMAGES, image_facts
-from generator.invariants import check_manifests
+from generator.k8s.invariants import check_objects
 from generator.target import Build, Request, build
 from tests.conftest import COMMITTED_TARGETS, REPO, SHARED
 
@@ -102,7 +102,7 @@ def test_the_old_broker_data_mount_is_refused_by_the_invariant() -> None:
     for mount in manifests[path]["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]:
         if mount["name"] == "data":
             mount["mountPath"] = "/var/lib/kafka"  # the first round's layout
-    problems = [p for p in check_manifests(manifests) if "VOLUME" in p]
+    problems = [p for p in check_objects(manifests, result.models) if "VOLUME" in p]
     assert problems == [
         f"{path}: StatefulSet/kafka-broker: container kafka writes log.dirs /var/lib/kafka/data/logs under the "
         "image's VOLUME /var/lib/kafka/data (apache/kafka), which no volumeMount equals: the runtime mounts an "

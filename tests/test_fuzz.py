@@ -27,12 +27,12 @@ from hypothesis.control import currently_in_test_context
 
 from generator.catalog import load_catalog
 from generator.cli import cli
+from generator.core.schema import assembled
 from generator.errors import GeneratorError
-from generator.params import DERIVED_KEYS, schema
 from generator.paramsfile import scalar
 from generator.profiles import discover
 from generator.serialize import canonical_yaml, json_text, parse_properties, properties_text, properties_value
-from generator.target import Request, Sources, parse_render_command, render_command, render_header
+from generator.target import Request, Sources, derived, load, parse_render_command, render_command, render_header
 from tests.conftest import REPO
 
 FUZZ_TOTAL = int(os.environ.get("FUZZ_EXAMPLES", "0"))  # 0: the fixed-seed share of `make test`
@@ -327,7 +327,7 @@ def leaf_schemas() -> dict[str, dict[str, Any]]:
         elif "additionalProperties" not in node:
             found[prefix[:-1]] = node
 
-    walk(schema(), "")
+    walk(assembled(Sources().components()), "")
     return found
 
 
@@ -587,8 +587,10 @@ def test_random_check_targets_exit_0_1_or_2(names: list[str]) -> None:
 @cache
 def free_text_broker_key() -> str:
     """A server.properties key that takes any string, so its value lands in the Kafka ConfigMap."""
-    set_by_derive = {*DERIVED_KEYS["kafka.config"], "listener.security.protocol.map", "inter.broker.listener.name"}
+    merged, _, _ = load(Request("durability"), Sources())
+    server = next(f for f in derived(merged, Sources())[0].config_files if f.path == "config/server.properties")
     specs = load_catalog("kafka-broker", "3.9").specs()
+    set_by_derive = {s.name for s in specs if server.owner_of(s.name) is not None}
     return next(
         s.name
         for s in specs

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import render, validate, yamlio
+from generator import yamlio
+from generator.core import render
+from generator.k8s import schemas as validate
 from generator.errors import ProfileError
 from generator.memo import BoundedMemo
 

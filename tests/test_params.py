@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator.errors import ParamsError
-from generator.params import check
 from generator.target import Request, Sources, checked, load
+from generator.target import findings_of as check
 from tests.conftest import write
 
 
@@ -82,8 +82,8 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
         ),
         (
             ("zookeeper.pdb.minAvailable=2",),
-            "error: zookeeper.pdb.minAvailable: unknown parameter; known here: maxUnavailable (set by --set "
-            "zookeeper.pdb.minAvailable=2)",
+            "error: zookeeper.pdb.minAvailable: unknown parameter (did you mean maxUnavailable?); known here: "
+            "maxUnavailable (set by --set zookeeper.pdb.minAvailable=2)",
         ),
         (
             ("kafka.heap.size=8G",),
@@ -92,12 +92,32 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
         ),
         (
             ("kafka.config.broker.id=3",),
-            "error: kafka.config.broker.id: is not a parameter: derived from the pod ordinal by the start script "
-            "(set by --set kafka.config.broker.id=3)",
+            "error: kafka.config.broker.id: is written by the identity section of server.properties (brokers): "
+            "start-kafka.sh sets broker.id from the pod ordinal and broker.rack from the pod's zone (R22); "
+            "allowed: remove it (set by --set kafka.config.broker.id=3)",
+        ),
+        (  # issue #11: this passed, params.yaml and explain said FOO, and server.properties said PLAINTEXT
+            ("kafka.config.inter.broker.listener.name=FOO",),
+            "error: kafka.config.inter.broker.listener.name: is written by the listeners section of "
+            "server.properties (brokers): derived from kafka.ports.internal; advertised.listeners per broker "
+            "from its Service (R13); allowed: remove it (set by --set kafka.config.inter.broker.listener.name=FOO)",
+        ),
+        (
+            ("zookeeper.config.server.9=a:1:2",),
+            "error: zookeeper.config.server.9: is written by the ensemble section of zoo.cfg (zookeeper): one "
+            "server.N per pod of the StatefulSet (zookeeper.replicas); allowed: remove it (set by --set "
+            "zookeeper.config.server.9=a:1:2)",
+        ),
+        (
+            ("clients.consumer.bootstrap.servers=x:9092",),
+            "error: clients.consumer.bootstrap.servers: is written by the bootstrap section of consumer.properties "
+            "(clients): derived from the bootstrap Service; allowed: remove it (set by --set "
+            "clients.consumer.bootstrap.servers=x:9092)",
         ),
         (
             ("kafka.replicsa=3",),
-            "error: kafka.replicsa: unknown parameter; known here: config, gc, heap, image, minReadySeconds, pdb, "
+            "error: kafka.replicsa: unknown parameter (did you mean replicas?); known here: config, gc, heap, image, "
+            "minReadySeconds, pdb, "
             "ports, probes, rackAware, replicas, resources, rollout, storage, terminationGracePeriodSeconds, version "
             "(set by --set kafka.replicsa=3)",
         ),

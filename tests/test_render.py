@@ -233,17 +233,17 @@ def test_image_digest_pins_the_image() -> None:
 
 def test_undefined_template_variable_names_template_and_line(sources: Sources) -> None:
     write(
-        sources.templates_dir / "kubernetes/kafka/extra.yaml.j2",
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ kafka.no_such_value }}\n",
+        sources.templates_dir / "brokers/kubernetes/kafka/extra.yaml.j2",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ brokers.no_such_value }}\n",
     )
     with pytest.raises(TemplateError) as caught:
         build(Request("ha"), sources)
-    assert caught.value.message.startswith("templates/kubernetes/kafka/extra.yaml.j2:4: ")
+    assert caught.value.message.startswith("templates/brokers/kubernetes/kafka/extra.yaml.j2:4: ")
     assert "no_such_value" in caught.value.message
 
 
 def test_template_yielding_two_objects_is_refused(sources: Path | Sources) -> None:
     assert isinstance(sources, Sources)
-    write(sources.templates_dir / "kubernetes/kafka/two.yaml.j2", "a: 1\n---\nb: 2\n")
-    with pytest.raises(TemplateError, match="must render exactly one Kubernetes object, got 2"):
+    write(sources.templates_dir / "brokers/kubernetes/kafka/two.yaml.j2", "a: 1\n---\nb: 2\n")
+    with pytest.raises(TemplateError, match="must render exactly one object, got 2"):
         build(Request("ha"), sources)

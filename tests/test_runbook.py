@@ -95,7 +95,7 @@ def test_broker_heap_and_page_cache_headroom() -> None:
     resources = pod("durability", "kafka")["containers"][0]["resources"]
     assert resources["limits"]["memory"] == "8Gi" and resources["requests"]["memory"] == "8Gi"
     merged, _, _ = load(Request("durability", sets=("kafka.heap.size=5G",)), Sources())
-    from generator.params import check
+    from generator.target import findings_of as check
 
     assert any(f.key == "kafka.heap.size" and "R05" in f.ids and f.level == "warning" for f in check(merged))
 
@@ -294,7 +294,7 @@ def test_min_insync_replicas_per_profile() -> None:
 def test_partition_budget_warning() -> None:
     """R26: partitions per broker are reported and warned about above the budget."""
     merged, _, _ = load(Request("durability", sets=("workload.totalPartitions=10000",)), Sources())
-    from generator.params import check
+    from generator.target import findings_of as check
 
     [warning] = [f for f in check(merged) if "R26" in f.ids]
     assert warning.line().startswith("workload.totalPartitions: 10000 partitions x RF 3 over 6 brokers is 5000")
@@ -346,7 +346,7 @@ def test_throughput_producer() -> None:
     assert values["buffer.memory"] == str(100 * 1000000)
     assert producer("throughput")["buffer.memory"] == str(32 * 1024 * 1024)
     merged, _, _ = load(Request("throughput", sets=("clients.producer.buffer.memory=1048576",)), Sources())
-    from generator.params import check
+    from generator.target import findings_of as check
 
     assert any("R38" in f.ids and f.level == "warning" for f in check(merged))
 
@@ -384,7 +384,7 @@ def test_zookeeper_mode_targets_kafka_39() -> None:
 def test_unclean_with_acks_all_warns() -> None:
     """C10: unclean election with acks=all and idempotence is warned about, naming the trade-off."""
     merged, _, _ = load(Request("high-availability"), Sources())
-    from generator.params import check
+    from generator.target import findings_of as check
 
     [warning] = [f for f in check(merged) if "C10" in f.ids]
     assert "acks=all does not make them durable" in warning.message

@@ -9,9 +9,11 @@ import pytest
 import yaml
 
 from generator.errors import ValidationFailed
-from generator.render import Rendered
+from generator.components.cluster import objects_match_api_schemas
+from generator.core.component import Rendered
+from generator.core.validate import config_problems
+from generator.k8s.schemas import kubernetes_problems
 from generator.target import Request, Sources, build
-from generator.validate import config_problems, kubernetes_problems, validate
 from tests.conftest import write
 
 STATEFULSET = yaml.safe_load(build(Request("ha")).files["kubernetes/kafka/statefulset.yaml"])
@@ -64,38 +66,35 @@ def test_removed_api_version_fails() -> None:
 
 def test_every_problem_is_collected_with_its_file() -> None:
     rendered = Rendered(
-        files={path: text for path, text in build(Request("ha")).files.items() if path.startswith("config/")},
-        manifests={
+        objects={
             "kubernetes/a.yaml": {"apiVersion": "v1", "kind": "Nope", "metadata": {"name": "a"}},
             "kubernetes/b.yaml": broken(lambda m: m["spec"].update(replicas="x")),
         },
     )
-    params = {
-        "cluster": {"kubernetesVersions": ["1.30", "1.37"]},
-        "kafka": {"version": "3.9.1"},
-        "zookeeper": {"version": "3.8.4"},
-    }
-    problems, _ = validate(rendered, params)
+    models = build(Request("ha", sets=("cluster.kubernetesVersions=['1.35', '1.37']",))).models
+    problems = [p.line() for p in objects_match_api_schemas(rendered, models)]
     assert [p.split(":")[0] for p in problems] == ["kubernetes/a.yaml"] * 2 + ["kubernetes/b.yaml"] * 2
 
 
 @pytest.mark.parametrize(
-    ("text", "component", "problem"),
+    ("text", "file_format", "catalog", "problem"),
     [
-        ("num.io.threads=many\n", "kafka-broker", "num.io.threads: expected int"),
-        ("log.retention.hourz=1\n", "kafka-broker", "log.retention.hourz: unknown key"),
-        ("tickTime=0\n", "zookeeper", "tickTime: must be >= 1"),
-        ('{"linger.ms": -1}', "librdkafka", "linger.ms: must be >= 0"),
-        ('{"fetch.max.wait.ms": 5}', "librdkafka", "fetch.max.wait.ms: unknown key"),
+        ("num.io.threads=many\n", "properties", ("kafka-broker", "3.9"), "num.io.threads: expected int"),
+        ("log.retention.hourz=1\n", "properties", ("kafka-broker", "3.9"), "log.retention.hourz: unknown key"),
+        ("tickTime=0\n", "properties", ("zookeeper", "3.8"), "tickTime: must be >= 1"),
+        ('{"linger.ms": -1}', "json", ("librdkafka", "2"), "linger.ms: must be >= 0"),
+        ('{"fetch.max.wait.ms": 5}', "json", ("librdkafka", "2"), "fetch.max.wait.ms: unknown key"),
     ],
 )
-def test_config_files_are_checked_against_the_catalog(text: str, component: str, problem: str) -> None:
-    problems = config_problems(text, component, {"kafka": "3.9", "zookeeper": "3.8"})
+def test_config_files_are_checked_against_the_catalog(
+    text: str, file_format: str, catalog: tuple[str, str], problem: str
+) -> None:
+    problems = config_problems(text, file_format, catalog)
     assert len(problems) == 1 and problems[0].startswith(problem), problems
 
 
 def test_invalid_template_output_stops_the_build_before_writing(sources: Sources) -> None:
-    path = sources.templates_dir / "kubernetes/kafka/pdb.yaml.j2"
+    path = sources.templates_dir / "brokers/kubernetes/kafka/pdb.yaml.j2"
     write(path, path.read_text().replace("maxUnavailable:", "maxUnavailabel:"))
     with pytest.raises(ValidationFailed) as caught:
         build(Request("ha"), sources)

@@ -1,0 +1,192 @@
+"""The Kafka brokers: one StatefulSet (pod ordinal N is broker.id N), per-broker Services, the budget,
+server.properties and the scripts that start a broker and tell when it is back in the ISR."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator.components.brokers.checks import budget_keeps_min_isr
+from generator.components.brokers.rules import RULES
+from generator.components.cluster import ClusterModel
+from generator.components.zookeeper import ZookeeperModel
+from generator.core.component import Component, Models, freeze
+from generator.core.configfile import ConfigFile, Section
+from generator.k8s import objects
+from generator.k8s.invariants import StatePaths
+
+# The PVC is mounted exactly on the image's declared VOLUME (generator/images.yaml): a mount anywhere else
+# leaves the runtime's anonymous volume over that path, and data written there is lost with the container.
+DATA_MOUNT = "/var/lib/kafka/data"
+DATA_DIR = f"{DATA_MOUNT}/logs"  # the volume's root may hold lost+found, which Kafka cannot load as a log
+LOG_DIR = "/var/log/kafka"  # under no image VOLUME; an emptyDir for the GC log
+GC_LOG = {"filecount": 4, "filesize": "16M"}  # (filecount + 1) x filesize within half the logs volume
+LOGS_VOLUME = "256Mi"
+# The emptyDirs of the pod (logs, /tmp) plus 256Mi for container logs and the writable layer (the root
+# filesystem is read-only). tests/test_security.py keeps it above the emptyDir limits.
+EPHEMERAL_STORAGE = "2560Mi"
+
+
+@dataclass(frozen=True)
+class Broker:
+    id: int
+    name: str  # pod and Service
+    host: str
+    selector: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class BrokersModel:
+    spec: Mapping[str, Any]  # the kafka parameters, read-only
+    version: str
+    replicas: int
+    rack_aware: bool
+    name: str
+    headless: str
+    bootstrap_service: str
+    bootstrap: str  # host:port clients start from
+    configmap: str
+    selector: Mapping[str, str]
+    labels: Mapping[str, str]
+    image_ref: str
+    annotations: Mapping[str, str]
+    resources: Mapping[str, Any]
+    brokers: tuple[Broker, ...]
+    port: int
+    heap_opts: str
+    performance_opts: str
+    gc_log_opts: str
+    extra_args: str
+    log4j_opts: str
+    data_mount: str
+    data_dir: str
+    log_dir: str
+    logs_volume: str
+    zone_label: str
+    config_mount: str
+    catalog_line: str
+    zookeeper_connect: str
+    state_paths: StatePaths
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        config: Mapping[str, Any] = self.spec["config"]
+        return config
+
+
+class Brokers(Component):
+    name = "brokers"
+    keys = ("kafka",)
+    after = ("cluster", "zookeeper")
+    rules = RULES
+    invariants = (budget_keeps_min_isr,)
+    identities = (("kafka", "broker", 0),)
+
+    def derive(self, params: Mapping[str, Any], models: Models) -> BrokersModel:
+        names = models.get(ClusterModel).names
+        kafka = params["kafka"]
+        name = f"{names.cluster}-broker"
+        port = kafka["ports"]["internal"]
+        selector, labels = objects.labels(names, "kafka", kafka["version"])
+        # One StatefulSet: pod ordinal N is broker N, whatever the zones, their order or rack awareness, and
+        # the StatefulSet controller rolls one broker at a time over all of them (a set per zone rolled
+        # the zones at once). The zone comes from the node the pod lands on (start-kafka.sh).
+        brokers = tuple(
+            Broker(
+                broker_id,
+                f"{name}-{broker_id}",
+                names.fqdn(f"{name}-{broker_id}"),
+                freeze({**selector, objects.POD_NAME_LABEL: f"{name}-{broker_id}"}),
+            )
+            for broker_id in range(kafka["replicas"])
+        )
+        bootstrap_service = f"{names.cluster}-bootstrap"
+        heap = kafka["heap"]["size"]
+        gc_log = objects.gc_log(f"{LOG_DIR}/kafkaServer-gc.log", GC_LOG) if kafka["gc"]["logging"] else ""
+        return BrokersModel(
+            spec=freeze(kafka),
+            version=kafka["version"],
+            replicas=kafka["replicas"],
+            rack_aware=kafka["rackAware"],
+            name=name,
+            headless=f"{name}-headless",
+            bootstrap_service=bootstrap_service,
+            bootstrap=f"{names.fqdn(bootstrap_service)}:{port}",
+            configmap=f"{name}-config",
+            selector=freeze(selector),
+            labels=freeze(labels),
+            image_ref=objects.image_ref(kafka["image"], kafka["version"]),
+            annotations=freeze(objects.scan_exceptions(kafka["image"])),
+            resources=freeze(objects.with_ephemeral_storage(kafka["resources"], EPHEMERAL_STORAGE)),
+            brokers=brokers,
+            port=port,
+            heap_opts=f"-Xms{heap} -Xmx{heap}",  # R05, C11: equal sizes, no resize pauses
+            performance_opts=" ".join(
+                [
+                    "-server",
+                    *objects.gc_flags(kafka["gc"], True),
+                    "-XX:+ExplicitGCInvokesConcurrent",
+                    "-Djava.awt.headless=true",
+                ]
+            ),
+            # R01. Not kafka-server-start.sh's -loggc: kafka-run-class.sh would then replace these options
+            # with its own 10 x 100M rotation, more than the logs volume holds.
+            gc_log_opts=gc_log,
+            extra_args="-name kafkaServer",
+            log4j_opts=f"-Dlog4j.configuration=file:{objects.CONFIG_MOUNT}/log4j.properties",
+            data_mount=DATA_MOUNT,
+            data_dir=DATA_DIR,
+            log_dir=LOG_DIR,
+            logs_volume=LOGS_VOLUME,
+            zone_label=objects.ZONE_LABEL,
+            config_mount=objects.CONFIG_MOUNT,
+            catalog_line=".".join(kafka["version"].split(".")[:2]),
+            zookeeper_connect=models.get(ZookeeperModel).connect,
+            state_paths=StatePaths({"server.properties": ("log.dirs",)}, ("LOG_DIR",)),
+        )
+
+    def config_files(self, model: BrokersModel, models: Models) -> list[ConfigFile]:
+        sections = (
+            Section(
+                "listeners",
+                "derived from kafka.ports.internal; advertised.listeners per broker from its Service (R13)",
+                {
+                    "listeners": f"PLAINTEXT://:{model.port}",
+                    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT",
+                    "inter.broker.listener.name": "PLAINTEXT",
+                },
+                at_start=("advertised.listeners",),
+            ),
+            Section(
+                "identity",
+                "start-kafka.sh sets broker.id from the pod ordinal and broker.rack from the pod's zone (R22)",
+                {},
+                at_start=("broker.id", "broker.rack"),
+            ),
+            Section("storage", "the data volume's mount, exactly the image's VOLUME", {"log.dirs": model.data_dir}),
+            Section("zookeeper", "derived from the ZooKeeper Services", {"zookeeper.connect": model.zookeeper_connect}),
+        )
+        return [
+            ConfigFile(
+                "config/server.properties",
+                self.name,
+                "properties",
+                model.config,
+                "kafka.config",
+                sections,
+                ("kafka-broker", model.catalog_line),
+            )
+        ]
+
+    def context(self, model: BrokersModel, models: Models, files: Mapping[str, str]) -> dict[str, Any]:
+        return {"configmap": objects.configmap(model.configmap, files)}
+
+    def instances(self, placeholder: str, model: BrokersModel) -> list[tuple[str, dict[str, Any]]]:
+        if placeholder != "broker":
+            return super().instances(placeholder, model)
+        return [(broker.name, {"broker": broker}) for broker in model.brokers]
+
+
+COMPONENT = Brokers(Path(__file__).parent)

@@ -1,0 +1,66 @@
+"""Config files built from owned sections, so no value can be set in two places.
+
+A file is the user's section (a parameter map such as `kafka.config`) plus the sections a component
+derives (listeners, storage paths, the quorum). A user key that a derived section writes is refused,
+naming the section that owns it: otherwise params.yaml and `explain` would show the user's value while
+the file holds the derived one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.core.findings import Finding, Where
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str  # "listeners"
+    why: str  # what the values follow: "derived from kafka.ports.internal"
+    values: Mapping[str, Any]  # written into the file (None: the key's default, not written)
+    # Keys this section owns but the file does not hold: the start script passes them at run time.
+    at_start: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()  # every key that starts with one of these is the section's too
+
+    def owns(self, key: str) -> bool:
+        return key in self.values or key in self.at_start or key.startswith(self.prefixes)
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    path: str  # output path: "config/server.properties"
+    owner: str  # component name
+    format: str  # "properties" | "json"
+    user: Mapping[str, Any]  # the user's section: null values mean "the default", not written
+    user_key: str  # the dotted parameter the user section comes from: "kafka.config"
+    sections: tuple[Section, ...] = ()
+    catalog: tuple[str, str] | None = None  # (catalog component, version line) the keys are checked against
+    header: bool = True  # a comment line naming the target (JSON has no comments)
+    defaults: Mapping[str, Any] = field(default_factory=dict)  # derived values for user keys left null
+
+    def values(self) -> dict[str, Any]:
+        """What the file holds: the user's keys that are not null (or their derived default), then every
+        derived section."""
+        merged = {k: v for k, v in self.defaults.items() if self.user.get(k) is None}
+        merged.update({k: v for k, v in self.user.items() if v is not None})
+        for section in self.sections:
+            merged.update({k: v for k, v in section.values.items() if v is not None})
+        return merged
+
+    def owner_of(self, key: str) -> Section | None:
+        return next((s for s in self.sections if s.owns(key)), None)
+
+
+def ownership_findings(files: list[ConfigFile], where: Where) -> Iterator[Finding]:
+    for file in files:
+        for key in sorted(file.user):
+            section = file.owner_of(key)
+            if section is not None:
+                name = file.path.rsplit("/", 1)[-1]
+                yield where.error(
+                    f"{file.user_key}.{key}",
+                    f"is written by the {section.name} section of {name} ({file.owner}): {section.why}; "
+                    "allowed: remove it",
+                )

@@ -1,0 +1,118 @@
+"""The parameter schema, assembled from the components' fragments, and its findings.
+
+Each component's schema.json maps the top-level parameter sections it owns to their JSON Schema; the
+whole set is an object with exactly those sections, each required. Valid input is accepted by a
+compiled validator; refused input is explained, every problem sorted by key, by the reference one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache
+from typing import Any
+
+from generator.core.component import Component
+from generator.core.findings import Finding
+
+SCHEMA_ID = "https://kafka-profiles.invalid/params.schema.json"
+
+
+def assembled(components: Sequence[Component]) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for component in components:
+        for key, fragment in component.schema.items():
+            if key in properties:
+                raise ValueError(f"components/{component.name}: parameter section {key} has another owner")
+            properties[key] = fragment
+    return {
+        "$id": SCHEMA_ID,
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "kafka-profiles parameter set",
+        "description": "The merged parameters of a target: profiles/base.yaml, the chosen profiles, a site file "
+        "and --set values.",
+        "type": "object",
+        "additionalProperties": False,
+        "required": sorted(properties),
+        "properties": dict(sorted(properties.items())),
+    }
+
+
+def schema_text(components: Sequence[Component]) -> str:
+    return json.dumps(assembled(components), indent=2, sort_keys=True, ensure_ascii=False)
+
+
+def schema_findings(params: dict[str, Any], components: Sequence[Component], source_of: Any) -> list[Finding]:
+    from generator.schemacode import Refused, compiled_validator_for
+
+    text = schema_text(components)
+    try:
+        compiled_validator_for("params", text)(params)
+        return []
+    except Refused:
+        pass  # the reference validator below names every problem
+    return list(_reference_findings(params, text, source_of))
+
+
+def _reference_findings(params: dict[str, Any], text: str, source_of: Any) -> Iterator[Finding]:
+    import jsonschema
+
+    from generator.suggest import did_you_mean
+
+    validator = _validator_class(text)(json.loads(text))
+    for error in sorted(validator.iter_errors(params), key=lambda e: [str(p) for p in e.path]):
+        key = ".".join(str(p) for p in error.path)
+        if error.validator == "additionalProperties":
+            known = sorted(error.schema.get("properties", {}))
+            for name in sorted(set(error.instance) - set(known)):
+                child = f"{key}.{name}" if key else name
+                hint = did_you_mean(name, known)
+                message = f"unknown parameter{hint}; known here: {', '.join(known)}"
+                yield Finding("error", child, message, source_of(child))
+            continue
+        assert isinstance(error, jsonschema.ValidationError)
+        yield Finding("error", key or "(top level)", _message(error), source_of(key))
+
+
+@cache
+def _validator_class(text: str) -> Any:
+    import jsonschema
+
+    base = jsonschema.validators.validator_for(json.loads(text))
+    return jsonschema.validators.extend(base, {"pattern": _pattern_keyword})  # type: ignore[no-untyped-call]
+
+
+def _pattern_keyword(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[Any]:
+    """`pattern` as JSON Schema (ECMA-262) means it: Python's `$` also matches before a final line
+    break, so "kafka\n" would pass ^[a-z]...$ and put a line break into every object name."""
+    import jsonschema
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield jsonschema.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"(?<!\\)\$$", r"\\Z", pattern))
+
+
+def _message(error: Any) -> str:
+    value, expected = error.instance, error.validator_value
+    if error.validator == "enum":
+        return f"{value!r} is not allowed; allowed: {', '.join(map(str, expected))}"
+    if error.validator == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return f"expected {' or '.join(kinds)}, got {type(value).__name__} {value!r}"
+    if error.validator == "minimum":
+        return f"must be >= {expected}, got {value!r}"
+    if error.validator == "maximum":
+        return f"must be <= {expected}, got {value!r}"
+    if error.validator == "exclusiveMinimum":
+        return f"must be > {expected}, got {value!r}"
+    if error.validator == "pattern":
+        described = error.schema.get("description")
+        return f"{value!r} is not valid; expected {described or 'a value matching ' + expected}"
+    if error.validator == "required":
+        return f"missing required parameter(s): {', '.join(sorted(set(expected) - set(value)))}"
+    return str(error.message)

@@ -1,0 +1,108 @@
+"""Names, labels, image references and content-named ConfigMaps, the same for every component."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ZONE_LABEL = "topology.kubernetes.io/zone"
+POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"  # set on each pod by the StatefulSet controller
+CONFIG_MOUNT = "/config"
+CONFIGMAP_HASH_LENGTH = 10  # hex digits of sha256, as short as Kustomize's generator suffix
+
+
+@dataclass(frozen=True)
+class Names:
+    cluster: str
+    namespace: str
+    domain: str
+
+    def fqdn(self, host: str) -> str:
+        return f"{host}.{self.namespace}.svc.{self.domain}"
+
+
+def labels(names: Names, component: str, version: str) -> tuple[dict[str, str], dict[str, str]]:
+    """(selector, labels): the selector is the stable part; the version changes with upgrades."""
+    selector = {"app.kubernetes.io/name": component, "app.kubernetes.io/instance": names.cluster}
+    full = {
+        **selector,
+        "app.kubernetes.io/part-of": names.cluster,
+        "app.kubernetes.io/version": version,
+        "app.kubernetes.io/managed-by": "kafka-profiles",
+    }
+    return selector, full
+
+
+def image_ref(image: Mapping[str, Any], tag: str) -> str:
+    reference = f"{image['repository']}:{tag}"
+    return f"{reference}@{image['digest']}" if image["digest"] else reference
+
+
+def with_ephemeral_storage(resources: Mapping[str, Any], size: str) -> dict[str, Any]:
+    return {part: {**values, "ephemeral-storage": size} for part, values in resources.items()}
+
+
+@dataclass(frozen=True)
+class ConfigMapFiles:
+    name: str  # the base name plus a digest of the files
+    data: Mapping[str, str]  # file name -> text
+
+
+def configmap(base: str, files: Mapping[str, str]) -> ConfigMapFiles:
+    """The files a component's ConfigMap carries (by output path), named by a hash of them
+    (deterministic, like Kustomize's configMapGenerator), so each pod template revision pins its config."""
+    data = {path.rsplit("/", 1)[-1]: text for path, text in files.items()}
+    joined = "".join(f"{len(name)}:{name}{len(text)}:{text}" for name, text in sorted(data.items()))
+    digest = hashlib.sha256(joined.encode("utf-8")).hexdigest()[:CONFIGMAP_HASH_LENGTH]
+    return ConfigMapFiles(f"{base}-{digest}", data)
+
+
+def scan_exceptions(image: Mapping[str, Any]) -> dict[str, str]:
+    """checkov's annotations for the checks a StatefulSet fails on purpose, each with the reason a
+    reviewer reads (docs/security.md). An exception disappears when the site meets the check."""
+    reasons = {
+        "CKV_K8S_40": "runs as UID and GID 1000, the non-root user the official image creates and owns its "
+        "files with; root stays refused (runAsNonRoot, no privilege escalation, all capabilities dropped, "
+        "read-only root filesystem, RuntimeDefault seccomp)",
+        "CKV2_K8S_6": "which namespaces may reach the brokers (clients) and ZooKeeper (monitoring) is site "
+        "knowledge the parameters do not hold yet; the site overlay adds the NetworkPolicy (docs/security.md)",
+    }
+    if image["pullPolicy"] != "Always":
+        reasons["CKV_K8S_15"] = (
+            f"{image['pullPolicy']} on purpose: the image is pinned by its version tag (and digest when given), "
+            "and a restarting broker or server must not depend on the registry being reachable"
+        )
+    if not image["digest"]:
+        reasons["CKV_K8S_43"] = (
+            "the site supplied no digest, so the image is pinned by its version tag; "
+            "set kafka.image.digest and zookeeper.image.digest (sha256:...) to pin by digest"
+        )
+    return {f"checkov.io/skip{n}": f"{check}={why}" for n, (check, why) in enumerate(sorted(reasons.items()), 1)}
+
+
+def gc_flags(gc: Mapping[str, Any], generational_zgc: bool) -> list[str]:
+    if gc["collector"] == "ZGC":
+        return ["-XX:+UseZGC", "-XX:+ZGenerational"] if generational_zgc else ["-XX:+UseZGC"]
+    flags = ["-XX:+UseG1GC"]
+    if "maxPauseMillis" in gc:
+        flags.append(f"-XX:MaxGCPauseMillis={gc['maxPauseMillis']}")
+    return flags
+
+
+def gc_log(path: str, rotation: Mapping[str, Any]) -> str:
+    return f"-Xlog:gc*:file={path}:time,tags:filecount={rotation['filecount']},filesize={rotation['filesize']}"
+
+
+_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3, "T": 1024**4}
+
+
+def jvm_bytes(size: str) -> int:
+    """'2G' -> bytes, as -Xmx reads it (the schema allows digits and one of K, M, G, T)."""
+    return int(size[:-1]) * _UNITS[size[-1]] if size[-1] in _UNITS else int(size)
+
+
+def k8s_bytes(quantity: str) -> int:
+    """'8Gi' -> bytes (the schema allows digits and one of Ki, Mi, Gi, Ti)."""
+    return int(quantity[:-2]) * _UNITS[quantity[-2]]
