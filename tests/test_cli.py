@@ -150,7 +150,7 @@ def test_profiles_lists_names_aliases_and_summaries(run: Run) -> None:
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
     assert names == ["development", "durability", "high-availability", "low-latency", "throughput"]
-    assert "(alias: ha)" in result.stdout
+    assert "(alias: ha)" in result.stdout and "(aliases: ll, latency)" in result.stdout
 
 
 @pytest.mark.parametrize("command", [[], ["render"], ["check"], ["explain"], ["profiles"], ["schema"]])
@@ -158,6 +158,15 @@ def test_help_works_for_every_command(run: Run, command: list[str]) -> None:
     result = run(*command, "--help")
     assert result.exit_code == 0
     assert result.stdout.startswith("Usage: kafka-profiles")
+
+
+def test_command_list_shows_each_summary_whole(run: Run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    commands = result.stdout.split("Commands:\n")[1]
+    assert "..." not in commands  # click cuts a long docstring's first line short
+    text = " ".join(result.stdout.split())
+    assert "check Exit 1 if a target differs from a render of its recorded command; --fix writes it." in text
 
 
 def test_python_dash_m_and_console_script_agree() -> None:
