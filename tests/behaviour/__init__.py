@@ -1,0 +1,1 @@
+"""What a user sees: CLI, rendered files, explain, drift, determinism, golden output."""

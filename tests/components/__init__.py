@@ -1,0 +1,1 @@
+"""One folder per component (generator/components/<name>): its rules, model, files and invariants."""

@@ -1,0 +1,1 @@
+"""The brokers component: StatefulSet, server.properties, scripts, budget."""

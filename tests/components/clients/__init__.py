@@ -1,0 +1,1 @@
+"""The clients component: producer and consumer configs, librdkafka translation."""

@@ -1,0 +1,1 @@
+"""The cluster component: names, zones, Kubernetes versions, API schemas, cross-object invariants."""

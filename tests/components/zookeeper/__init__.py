@@ -1,0 +1,1 @@
+"""The ZooKeeper component: ensemble, zoo.cfg, probes, budget."""

@@ -1,0 +1,1 @@
+"""Bad and hostile input: fuzzing, limits, secrets, scanners, atomic writes."""
