@@ -4,7 +4,6 @@ controllers, scheduler, disruption controller) and tests/realcluster/test_podspe
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import yaml
 from generator.images import IMAGES, image_facts
 from generator.k8s.invariants import check_objects
 from generator.target import Build, Request, build
-from tests.conftest import COMMITTED_TARGETS, REPO, SHARED
+from tests.conftest import COMMITTED_TARGETS, REPO, shared
 
 Run = Any
 
@@ -64,11 +63,7 @@ def committed(request: pytest.FixtureRequest) -> Build:
 
 def test_image_facts_are_the_ones_gathered_upstream() -> None:
     """generator/images.yaml against ../shared/reference/images.md (user, home, declared VOLUMEs)."""
-    reference = SHARED / "reference" / "images.md"
-    if not reference.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reference} is missing (CI=true: failing instead of skipping)")
-        pytest.skip(f"{reference} is not beside the checkout")
+    reference = shared("reference/images.md", "image facts not cross-checked")
     text = reference.read_text(encoding="utf-8")
     kafka, zookeeper = image_facts("apache/kafka"), image_facts("zookeeper")
     assert 'VOLUME ["/etc/kafka/secrets", "/var/lib/kafka/data", "/mnt/shared/config"]' in text
