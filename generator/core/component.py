@@ -80,7 +80,7 @@ class Component:
     checks: tuple[Check, ...] = ()  # each rendered file on its own (schemas), before anything is written
     invariants: tuple[Check, ...] = ()  # the rendered objects together (budgets keep quorum, selectors select)
     summaries: tuple[Summary, ...] = ()  # what its checks proved, for the render's last line
-    # Pods that own data: (app.kubernetes.io/name of their set, role, the number of ordinal 0)
+    # Members that own data, for the identity guard: (their set's name label, role, number of the first)
     identities: tuple[tuple[str, str, int], ...] = ()
 
     def __init__(self, folder: Path) -> None:
@@ -103,7 +103,7 @@ class Component:
 
     def context(self, model: Any, models: Models, files: Mapping[str, str]) -> dict[str, Any]:
         """Template variables of its own beyond the models: `files` are its rendered text files, by
-        output path, for objects that carry them (a ConfigMap)."""
+        output path, for objects that carry them."""
         return {}
 
     def instances(self, placeholder: str, model: Any) -> list[tuple[str, dict[str, Any]]]:

@@ -1,6 +1,6 @@
 """Config files built from owned sections, so no value can be set in two places.
 
-A file is the user's section (a parameter map such as `kafka.config`) plus the sections a component
+A file is the user's section (a parameter map such as `<section>.config`) plus the sections a component
 derives (listeners, storage paths, the quorum). A user key that a derived section writes is refused,
 naming the section that owns it: otherwise params.yaml and `explain` would show the user's value while
 the file holds the derived one.
@@ -18,7 +18,7 @@ from generator.core.findings import Finding, Where
 @dataclass(frozen=True)
 class Section:
     name: str  # "listeners"
-    why: str  # what the values follow: "derived from kafka.ports.internal"
+    why: str  # what the values follow: "derived from <section>.ports"
     values: Mapping[str, Any]  # written into the file (None: the key's default, not written)
     # Keys this section owns but the file does not hold: the start script passes them at run time.
     at_start: tuple[str, ...] = ()
@@ -34,7 +34,7 @@ class ConfigFile:
     owner: str  # component name
     format: str  # "properties" | "json"
     user: Mapping[str, Any]  # the user's section: null values mean "the default", not written
-    user_key: str  # the dotted parameter the user section comes from: "kafka.config"
+    user_key: str  # the dotted parameter the user section comes from: "<section>.config"
     sections: tuple[Section, ...] = ()
     catalog: tuple[str, str] | None = None  # (catalog component, version line) the keys are checked against
     header: bool = True  # a comment line naming the target (JSON has no comments)

@@ -66,8 +66,8 @@ def _template_line(name: str) -> str:
     return str(lines[-1]) if lines else "?"
 
 
-# Rendered text -> (object, canonical text). `check` over many targets renders the same Services and
-# budgets again and again (they do not change with the profile); each is parsed and re-dumped once per
+# Rendered text -> (object, canonical text). `check` over many targets renders many of the same objects
+# again and again (most do not change with the profile); each is parsed and re-dumped once per
 # process. The objects are shared: nothing may change a rendered object.
 _CANONICAL: BoundedMemo[tuple[str, str], tuple[dict[str, Any], str]] = BoundedMemo(5_000)
 

@@ -85,7 +85,7 @@ def _validator_class(text: str) -> Any:
 
 def _pattern_keyword(validator: Any, pattern: str, instance: Any, _schema: Any) -> Iterator[Any]:
     """`pattern` as JSON Schema (ECMA-262) means it: Python's `$` also matches before a final line
-    break, so "kafka\n" would pass ^[a-z]...$ and put a line break into every object name."""
+    break, so "name\n" would pass ^[a-z]...$ and put a line break into every object name."""
     import jsonschema
 
     if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
