@@ -17,7 +17,7 @@ from deepmerge import Merger
 
 from generator.annotations import Note, notes_for
 from generator.errors import ProfileError, shown
-from generator.yamlio import load_yaml_mapping, load_yaml_text
+from generator.yamlio import load_set_value, load_yaml_mapping
 
 BASE = "base"
 META_KEYS = ("summary", "aliases")  # describe a profile; never parameters
@@ -146,7 +146,7 @@ def set_layer(assignment: str, current: Mapping[str, Any]) -> Layer:
     key, sep, raw = assignment.partition("=")
     if not sep or not key.strip():
         raise ProfileError(f"{source}: expected KEY=VALUE, for example kafka.replicas=5")
-    value = load_yaml_text(raw, source) if raw.strip() else ""
+    value = load_set_value(key.strip(), raw, source) if raw.strip() else ""
     path = _split_dotted(key.strip(), current)
     data: dict[str, Any] = {path[-1]: value}
     for part in reversed(path[:-1]):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -66,14 +68,51 @@ def load_yaml_text(text: str, source: str) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ProfileError(f"{where}: invalid YAML: {shown(problem)}") from None
+        problem = shown(getattr(error, "problem", None) or str(error).splitlines()[0])
+        raise _NotYaml(f"{where}: invalid YAML: {problem}", problem) from None
     except (ValueError, TypeError, AttributeError, OverflowError) as error:
         # PyYAML's constructors raise these for values that only look like their type:
         # 2024-13-01 (no such date), a 5000-digit integer, `!!float abc`, `!!timestamp x`.
-        raise ProfileError(f"{source}: invalid value: {shown(str(error) or type(error).__name__)}") from None
+        problem = shown(str(error) or type(error).__name__)
+        raise _NotYaml(f"{source}: invalid value: {problem}", problem) from None
     _check_values(data, source)
     return data
+
+
+class _NotYaml(ProfileError):
+    """The text is not YAML, or a value in it only looks like its type; `problem` says how."""
+
+    def __init__(self, message: str, problem: str) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[type, tuple[str]]:  # `check` sends errors between processes
+        return ProfileError, (self.message,)
+
+
+def load_set_value(key: str, text: str, source: str) -> Any:
+    """The YAML value of `--set key=text`. Text that is not YAML (`[1,`), or that YAML reads as a
+    block mapping or list (`a: b`, `- a`: on a command line these are text with a colon or a dash,
+    and a mapping or list is written {a: b} or [a]), is refused in one line that shows how to quote it."""
+    try:
+        value = load_yaml_text(text, source)
+    except _NotYaml as error:
+        raise ProfileError(f"{source}: not a YAML value ({error.problem}); {_quote_hint(key, text)}") from None
+    if isinstance(value, dict | list):
+        node = yaml.compose(text, Loader=StrictLoader)
+        if isinstance(node, yaml.CollectionNode) and not node.flow_style:
+            kind, flow = ("mapping", "{...}") if isinstance(value, dict) else ("list", "[...]")
+            raise ProfileError(
+                f"{source}: the value reads as a YAML {kind} (on the command line a {kind} is written {flow}); "
+                f"{_quote_hint(key, text)}"
+            )
+    return value
+
+
+def _quote_hint(key: str, text: str) -> str:
+    """How to pass `text` as a string: YAML double quotes (a JSON string is one), shell-quoted."""
+    assignment = f"{key}={json.dumps(text.strip(), ensure_ascii=False)}"
+    return f"to set it as text, quote it: --set {shlex.quote(assignment)}"
 
 
 def _check_nesting(text: str, source: str) -> None:
