@@ -113,7 +113,7 @@ $(CONTROLPLANE)/.built: tools/controlplane/go.mod tools/controlplane/go.sum tool
 # BENCH_BEFORE: the revisions measured in the "before" columns (empty: none): the first generator,
 # the tree before validators and templates were compiled once and kept (generator/compiled.py), and
 # the tree before issue #10 (deployable output), which also runs head to head with this one.
-BENCH_BEFORE ?= ac9681b ffc00d3 d4b85bf
+BENCH_BEFORE ?= 771919b d4b85bf
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml

@@ -265,7 +265,10 @@ def prepare_check_root(tool: Tool, root: Path, scratch: Path) -> int:
 
 VALIDATION_SNIPPET = """
 import glob, json, statistics, sys, time, yaml
-from generator import validate
+try:
+    from generator.k8s import schemas as validate  # the engine and components layout (issue #11)
+except ImportError:
+    from generator import validate
 # The validation itself: without the memo of objects seen before (every pass here repeats them).
 kubernetes_problems = getattr(validate, "_kubernetes_problems", validate.kubernetes_problems)
 files = sorted(glob.glob(sys.argv[1] + "/kubernetes/**/*.yaml", recursive=True))
@@ -301,18 +304,18 @@ def validation_rate(tool: Tool, target_dir: Path, passes: int) -> dict[str, Any]
 PHASES = (  # (label, path suffix, function); cumulative times overlap (imports happen inside phases)
     ("all imports", "importlib._bootstrap>", "_find_and_load"),
     ("merge profiles and site", "generator/target.py", "load"),
-    ("check parameters (schema, rules)", "generator/target.py", "checked"),
+    ("check parameters (schema, rules)", "generator/target.py", "derived"),
     ("compile templates (Jinja)", "jinja2/environment.py", "compile"),
-    ("render templates (Jinja)", "generator/render.py", "_render"),
-    ("parse rendered YAML", "generator/render.py", "_parse_manifest"),
+    ("render templates (Jinja)", "generator/core/render.py", "render_text"),
+    ("parse rendered YAML", "generator/core/render.py", "_parse_object"),
     ("canonical YAML", "generator/serialize.py", "canonical_yaml"),
-    ("strict Kubernetes validation", "generator/validate.py", "kubernetes_problems"),
-    ("key catalog validation", "generator/validate.py", "config_problems"),
-    ("cross-object invariants", "generator/invariants.py", "check_manifests"),
+    ("strict Kubernetes validation", "generator/k8s/schemas.py", "kubernetes_problems"),
+    ("key catalog validation", "generator/core/validate.py", "config_problems"),
+    ("checks and invariants", "generator/core/engine.py", "check"),
     ("explain / README.md", "generator/explain.py", "report"),
     ("params.yaml", "generator/paramsfile.py", "params_yaml"),
     ("write files (fsync, swap)", "generator/writer.py", "write"),
-    ("ConfigMap names (sha256 of their files)", "generator/render.py", "_configmaps"),
+    ("ConfigMap names (sha256 of their files)", "generator/k8s/objects.py", "configmap"),
     ("identity guard (StatefulSets on disk and rendered)", "generator/cli.py", "_refuse_identity_changes"),
 )
 

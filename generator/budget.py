@@ -10,6 +10,9 @@ replicas as it has brokers. Brokers and ZooKeeper servers spread evenly over the
 maxSkew 1), so the largest zone holds ceil(pods / zones). The planned failure is a drain of as many pods
 as the PDB lets go at once (the drained brokers' disks are kept), the unplanned one a crash of one more
 (its disk possibly lost). See docs/failure-budget.md.
+
+It runs over 300 lines on purpose: every sentence it writes is a branch the hand-checked table in
+tests/components/budget pins, and the sentences sit next to the arithmetic they state.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ def zone_loss(models: Models, where: Where) -> Iterator[Finding]:
     lost = [
         what
         for what, kept_it in (
-            ("acks=all writes stop", budget.zone_loss_keeps_writes),
+            ("acks=all writes stop" if budget.acks_all else "writes stop", budget.zone_loss_keeps_writes),
             ("acknowledged writes can be lost", budget.zone_loss_keeps_acked_data),
             ("ZooKeeper loses quorum", budget.zone_loss_keeps_zookeeper),
         )
