@@ -8,8 +8,8 @@ import pytest
 
 from generator import yamlio
 from generator.core import render
-from generator.k8s import schemas as validate
 from generator.errors import ProfileError
+from generator.k8s import schemas as validate
 from generator.memo import BoundedMemo
 
 

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.errors import ValidationFailed
 from generator.components.cluster import objects_match_api_schemas
 from generator.core.component import Rendered
 from generator.core.validate import config_problems
+from generator.errors import ValidationFailed
 from generator.k8s.schemas import kubernetes_problems
 from generator.target import Request, Sources, build
 from tests.conftest import write
