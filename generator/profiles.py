@@ -154,6 +154,12 @@ def set_layer(assignment: str, current: Mapping[str, Any]) -> Layer:
     return Layer(source, "set", data)
 
 
+def apply(params: Mapping[str, Any], layer: Layer) -> dict[str, Any]:
+    """`params` with one more layer merged on top, as new objects: what the next --set is split against."""
+    merged: dict[str, Any] = _merger(layer.source).merge(copy.deepcopy(dict(params)), copy.deepcopy(dict(layer.data)))
+    return merged
+
+
 def merge(layers: Sequence[Layer]) -> Merged:
     """Merge layers in order into new objects; the layers themselves are never changed."""
     params: dict[str, Any] = {}

@@ -58,8 +58,10 @@ def load(request: Request, sources: Sources) -> tuple[profiles.Merged, str, str]
     layers = profiles.profile_layers(sources.profiles_dir, names)
     if request.site is not None:
         layers.append(profiles.site_layer(request.site))
-    for assignment in request.sets:
-        layers.append(profiles.set_layer(assignment, profiles.merge(layers).params))
+    current = profiles.merge(layers).params
+    for assignment in request.sets:  # each is split against the keys the layers before it have
+        layers.append(profiles.set_layer(assignment, current))
+        current = profiles.apply(current, layers[-1])
     merged = profiles.merge(layers)
     merged.profiles = names
     return merged, profiles.target_name(names), render_command(names, request)
