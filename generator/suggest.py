@@ -5,8 +5,19 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+CUTOFF = 0.75  # difflib's similarity ratio: a dropped, doubled or swapped letter passes; another word does not
+
+
+def closest(name: str, choices: Iterable[str]) -> str | None:
+    """The choice most like `name` (letter case aside), or None when none is close enough to help."""
+    by_folded: dict[str, str] = {}
+    for choice in choices:
+        by_folded.setdefault(choice.casefold(), choice)
+    close = difflib.get_close_matches(name.casefold(), list(by_folded), n=1, cutoff=CUTOFF)
+    return by_folded[close[0]] if close else None
+
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """' (did you mean X?)' for the closest choice, or '' when none is close enough to help."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.75)
-    return f" (did you mean {close[0]}?)" if close else ""
+    found = closest(name, choices)
+    return f" (did you mean {found}?)" if found else ""

@@ -74,7 +74,9 @@ def test_valid_value_passes() -> None:
 
 
 def test_unknown_key() -> None:
-    assert load_catalog("kafka-broker", "3.9").check("min.insync.replica", 2) == ("unknown key for kafka-broker 3.9")
+    assert load_catalog("kafka-broker", "3.9").check("min.insync.replica", 2) == (
+        "unknown key for kafka-broker 3.9; did you mean min.insync.replicas?"
+    )
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from click.testing import Result
 
 from generator.errors import ProfileError
 from generator.profiles import set_layer
+from generator.suggest import closest, did_you_mean
 from generator.yamlio import load_yaml_mapping
 
 Run = Callable[..., Result]
@@ -126,3 +127,74 @@ def test_a_file_keeps_its_invalid_yaml_message_and_it_crosses_processes(tmp_path
     assert caught.value.message == "site.yaml:2: invalid YAML: did not find expected ',' or ']'"
     copied = pickle.loads(pickle.dumps(caught.value))  # `check` sends errors between processes
     assert type(copied) is ProfileError and copied.message == caught.value.message
+
+
+# --- "did you mean" -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        (  # a config key the key catalog does not know
+            "kafka.config.min.insync.replica=2",
+            "error: kafka.config.min.insync.replica: unknown key for kafka-broker 3.9; did you mean "
+            "min.insync.replicas? (set by --set kafka.config.min.insync.replica=2)",
+        ),
+        (
+            "kafka.config.min_insync_replicas=2",
+            "error: kafka.config.min_insync_replicas: unknown key for kafka-broker 3.9; did you mean "
+            "min.insync.replicas? (set by --set kafka.config.min_insync_replicas=2)",
+        ),
+        (  # letter case aside
+            "zookeeper.config.autopurge.purgeinterval=1",
+            "error: zookeeper.config.autopurge.purgeinterval: unknown key for zookeeper 3.8; did you mean "
+            "autopurge.purgeInterval? (set by --set zookeeper.config.autopurge.purgeinterval=1)",
+        ),
+        (
+            "clients.producer.lingerms=5",
+            "error: clients.producer.lingerms: unknown key for kafka-producer 3.9; did you mean linger.ms? "
+            "(set by --set clients.producer.lingerms=5)",
+        ),
+        (  # nothing close: no guess
+            "kafka.config.foo=1",
+            "error: kafka.config.foo: unknown key for kafka-broker 3.9 (set by --set kafka.config.foo=1)",
+        ),
+        (  # a parameter the schema does not know (additionalProperties)
+            "kafka.heap.sise=1g",
+            "error: kafka.heap.sise: unknown parameter (did you mean size?); known here: size "
+            "(set by --set kafka.heap.sise=1g)",
+        ),
+    ],
+)
+def test_an_unknown_name_gets_the_closest_known_one(run: Run, tmp_path: Path, assignment: str, message: str) -> None:
+    assert refused(run, tmp_path, assignment) == message
+
+
+@pytest.mark.parametrize(
+    ("assignment", "head"),
+    [
+        ("zookeeper.replica=3", "error: zookeeper.replica: unknown parameter (did you mean replicas?); known here: "),
+        ("kafka.rackaware=true", "error: kafka.rackaware: unknown parameter (did you mean rackAware?); known here: "),
+        ("cluster.nothing=1", "error: cluster.nothing: unknown parameter; known here: "),
+    ],
+)
+def test_an_unknown_parameter_among_many_gets_the_closest(run: Run, tmp_path: Path, assignment: str, head: str) -> None:
+    """The same message; the names known here grow with the schema, so only its ends are pinned."""
+    line = refused(run, tmp_path, assignment)
+    assert line.startswith(head) and line.endswith(f" (set by --set {assignment})"), line
+    assert line.count("did you mean") <= 1
+
+
+@pytest.mark.parametrize(
+    ("name", "choices", "expected"),
+    [
+        ("min.insync.replica", ["min.insync.replicas", "num.partitions"], "min.insync.replicas"),
+        ("replicsa", ["replicas", "resources"], "replicas"),
+        ("TICKTIME", ["tickTime", "initLimit"], "tickTime"),
+        ("foo", ["min.insync.replicas", "num.partitions"], None),
+        ("x", [], None),
+    ],
+)
+def test_closest(name: str, choices: list[str], expected: str | None) -> None:
+    assert closest(name, choices) == expected
+    assert did_you_mean(name, choices) == (f" (did you mean {expected}?)" if expected else "")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.compiled import file_stamp, load_data
+from generator.suggest import closest
 
 __all__ = ["Catalog", "KeySpec", "load_catalog"]
 
@@ -75,7 +76,9 @@ class Catalog:
         """None when `value` (parsed from YAML) is valid for key `name`, else a short reason."""
         spec = self.get(name)
         if spec is None:
-            return f"unknown key for {self.component} {self.version}"
+            close = closest(name, (n for n, s in self._specs.items() if not s.pattern))
+            hint = f"; did you mean {close}?" if close else ""
+            return f"unknown key for {self.component} {self.version}{hint}"
         return _check_value(spec, value)
 
     def keys(self) -> list[str]:
