@@ -138,7 +138,7 @@ def _built(variable: str, pattern: str, what: str) -> Path:
     configured = os.environ.get(variable)  # set by `make test`, relative to the repository
     found = [REPO / configured] if configured else sorted(REPO.glob(pattern))
     if not found or not os.access(found[-1], os.X_OK):
-        skip_or_fail(f"{what} not built; `make test` builds it (make scanners / make controlplane)")
+        skip_or_fail(f"{what} not built; `make test` builds it with `make scanners`")
     return found[-1]
 
 
