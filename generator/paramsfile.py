@@ -65,5 +65,7 @@ def scalar(value: Any) -> str:
     plain = plain_scalar(value)
     if plain is not None:
         return plain  # most values: PyYAML's exact text without running its emitter
+    if (type(value) is list or type(value) is dict) and not value:
+        return "[]" if type(value) is list else "{}"  # what the emitter writes for them, without running it
     text = yaml.dump([value], Dumper=_OneLineDumper, default_flow_style=True, width=1 << 62, allow_unicode=True).strip()
     return text[1:-1]

@@ -58,7 +58,7 @@ def load(request: Request, sources: Sources) -> tuple[profiles.Merged, str, str]
     layers = profiles.profile_layers(sources.profiles_dir, names)
     if request.site is not None:
         layers.append(profiles.site_layer(request.site))
-    current = profiles.merge(layers).params
+    current = profiles.merge(layers).params if request.sets else {}
     for assignment in request.sets:  # each is split against the keys the layers before it have
         layers.append(profiles.set_layer(assignment, current))
         current = profiles.apply(current, layers[-1])

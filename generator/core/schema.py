@@ -40,6 +40,12 @@ def assembled(components: Sequence[Component]) -> dict[str, Any]:
 
 
 def schema_text(components: Sequence[Component]) -> str:
+    return _schema_text(tuple(components))
+
+
+@cache
+def _schema_text(components: tuple[Component, ...]) -> str:
+    """Once per set of components and process: `check` builds many targets with the same schema."""
     return json.dumps(assembled(components), indent=2, sort_keys=True, ensure_ascii=False)
 
 
@@ -72,6 +78,10 @@ def _reference_findings(params: dict[str, Any], text: str, source_of: Any) -> It
                 yield Finding("error", child, message, source_of(child))
             continue
         assert isinstance(error, jsonschema.ValidationError)
+        if "propertyNames" in error.relative_schema_path:  # a bad name inside a map: the layer that wrote it
+            child = f"{key}.{error.instance}"
+            yield Finding("error", child, _message(error), source_of(child))
+            continue
         yield Finding("error", key or "(top level)", _message(error), source_of(key))
 
 
