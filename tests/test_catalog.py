@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.catalog import KeySpec, load_catalog
-from tests.conftest import SHARED, shared
+from generator.catalog import Catalog, KeySpec, load_catalog
+from tests.conftest import SHARED, shared, write
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = SHARED / "reference" / "configs"
@@ -41,6 +41,17 @@ KAFKA_FILES = {
     "kafka-consumer": "kafka-3.9-consumer.json",
 }
 RDK_TYPES = {"enum": "enum value"}  # our librdkafka type name -> CONFIGURATION.md's, where they differ
+CATALOG_FILES = {
+    "kafka-broker": "kafka-3.9-broker.yaml",
+    "kafka-producer": "kafka-3.9-producer.yaml",
+    "kafka-consumer": "kafka-3.9-consumer.yaml",
+    "zookeeper": "zookeeper-3.8.yaml",
+    "librdkafka": "librdkafka-2.yaml",
+}
+NUMERIC_TYPES = {"int", "long", "short", "integer", "double", "float"}
+# Where a numeric key's range comes from when it is not the upstream range column (Kafka's "Valid Values",
+# librdkafka's "Range"): the topic-level twin's Valid Values, the description's words, or our own choice.
+RANGE_SOURCES = {"topic", "prose", "inferred"}
 
 
 def base_config(component: str) -> dict[str, Any]:
@@ -64,6 +75,29 @@ def all_specs() -> list[Any]:
         for component, version in VERSIONS.items()
         for spec in load_catalog(component, version).specs()
     ]
+
+
+def numeric_specs() -> list[Any]:
+    """Every numeric key but aliases (an alias shares its target's range)."""
+    return [
+        pytest.param(component, spec, id=f"{component}/{spec.name}")
+        for component, version in VERSIONS.items()
+        for spec in load_catalog(component, version).specs()
+        if spec.type in NUMERIC_TYPES and spec.alias_of is None
+    ]
+
+
+@functools.cache
+def catalog_entries(component: str) -> dict[str, dict[str, Any]]:
+    """The catalog file's raw entries, with the fields the loader does not keep (range_source)."""
+    data = yaml.safe_load((REPO / "generator" / "catalog" / CATALOG_FILES[component]).read_text(encoding="utf-8"))
+    entries: dict[str, dict[str, Any]] = data["keys"]
+    return entries
+
+
+def range_source(component: str, spec: KeySpec) -> str | None:
+    source: str | None = catalog_entries(component)[spec.name].get("range_source")
+    return source
 
 
 # --- check() -------------------------------------------------------------------------------------------
@@ -101,7 +135,7 @@ def test_below_minimum() -> None:
         ("kafka-broker", "message.max.bytes", 2**31, "must be <= 2147483647 (int range), got 2147483648"),
         ("kafka-broker", "offsets.topic.replication.factor", 2**15, "must be <= 32767 (short range)"),
         ("kafka-broker", "log.retention.bytes", 2**63, "must be <= 9223372036854775807 (long range)"),
-        ("kafka-broker", "log.retention.bytes", -(2**63) - 1, "must be >= -9223372036854775808 (long range)"),
+        ("kafka-broker", "log.retention.bytes", -2, "must be >= -1, got -2"),
         ("librdkafka", "statistics.interval.ms", 86400001, "must be <= 86400000, got 86400001"),
     ],
 )
@@ -115,6 +149,12 @@ def test_long_limits_are_exact() -> None:
     cat = load_catalog("kafka-broker", "3.9")
     assert cat.check("log.retention.bytes", 2**63 - 1) is None
     assert cat.check("log.flush.interval.messages", 2**63 - 1) is None  # its documented default
+    # Every catalog key has a minimum of its own, so the lower end of the type is checked on a made-up key.
+    unbounded = Catalog("test", "0", [KeySpec("any.long", "long", None, None, None, None, "A long with no range.")])
+    assert unbounded.check("any.long", -(2**63)) is None
+    assert unbounded.check("any.long", -(2**63) - 1) == (
+        "must be >= -9223372036854775808 (long range), got -9223372036854775809"
+    )
 
 
 def test_enum_violation() -> None:
@@ -227,6 +267,103 @@ def parse_default(spec: KeySpec) -> object:
     if spec.type in ("double", "float"):
         return float(spec.default)
     return spec.default
+
+
+# --- ranges (issue #11: every numeric key has the range upstream documents; negative sizes and counts refused)
+
+
+@pytest.mark.parametrize(("component", "spec"), numeric_specs())
+def test_numeric_key_has_a_minimum(component: str, spec: KeySpec) -> None:
+    assert spec.minimum is not None, f"{component} {spec.name}: no min (upstream's range, or range_source: inferred)"
+    assert spec.maximum is None or spec.minimum <= spec.maximum
+    if spec.minimum < 0 and range_source(component, spec) is not None:
+        # Below upstream's own ranges (e.g. compression.zstd.level) only -1 is allowed: "none" or "default".
+        assert spec.minimum == -1, f"{spec.name}: an inferred minimum below -1"
+
+
+def test_range_source_only_on_numeric_keys_with_a_minimum() -> None:
+    for component in VERSIONS:
+        for name, entry in catalog_entries(component).items():
+            if "range_source" in entry:
+                assert entry["range_source"] in RANGE_SOURCES, (component, name)
+                assert entry["type"] in NUMERIC_TYPES and "min" in entry, (component, name)
+
+
+@pytest.mark.parametrize(("component", "spec"), numeric_specs())
+def test_range_source_matches_upstream(component: str, spec: KeySpec) -> None:
+    """A key without range_source has upstream's range (test_matches_upstream compares the bounds); one
+    with range_source has none upstream, and `topic` names the topic-level key whose range it copies."""
+    shared("reference/configs", "where the catalog's numeric ranges come from is not checked")
+    source = range_source(component, spec)
+    if component in KAFKA_FILES:
+        own = kafka_bounds(reference(KAFKA_FILES[component])[spec.name]["valid_values"])
+        if source is None:
+            assert own is not None, f"{spec.name}: the 3.9 docs give no range; set range_source"
+            return
+        assert own is None, f"{spec.name}: the 3.9 docs give {own}; use it and drop range_source"
+        twin = topic_twin(spec.name) if component == "kafka-broker" else None
+        theirs = None if twin is None else kafka_bounds(twin["valid_values"])
+        if source == "topic":
+            assert theirs == (spec.minimum, spec.maximum), f"{spec.name}: not the range of its topic-level key"
+        else:
+            assert theirs is None, f"{spec.name}: its topic-level key documents {theirs}; use range_source: topic"
+    elif component == "librdkafka":
+        up = (
+            reference("librdkafka-2.15.0-global.json").get(spec.name)
+            or reference("librdkafka-2.15.0-topic.json")[spec.name]
+        )
+        documented = re.fullmatch(r"(-?[\d.]+) \.\. (-?[\d.]+)", up["range"]) is not None
+        assert (source is None) == documented, f"{spec.name}: range_source {source!r}, Range {up['range']!r}"
+        assert source != "topic"
+    else:  # the ZooKeeper guide has no range column: every bound comes from its words or from us
+        assert source in ("prose", "inferred"), f"{spec.name}: range_source {source!r}"
+
+
+def kafka_bounds(text: str) -> tuple[float | None, float | None] | None:
+    parsed = kafka_valid_values(text)
+    return None if parsed is None or parsed[2] is not None else (parsed[0], parsed[1])
+
+
+def topic_twin(broker_key: str) -> dict[str, Any] | None:
+    """The topic-level key whose server default `broker_key` is (log.retention.ms -> retention.ms)."""
+    topics = reference("kafka-3.9-topic.json").values()
+    return next((up for up in topics if up.get("server_default_property") == broker_key), None)
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("kafka.config.num.io.threads=-1", "must be >= 1, got -1"),  # upstream [1,...]
+        ("kafka.config.num.replica.fetchers=0", "must be >= 1, got 0"),  # inferred: a thread count
+        ("kafka.config.log.retention.bytes=-2", "must be >= -1, got -2"),  # -1 (no limit) stays allowed
+        ("kafka.config.log.cleaner.dedupe.buffer.size=1048576", "must be >= 1048577, got 1048576"),
+        ("clients.producer.compression.zstd.level=23", "must be <= 22, got 23"),  # upstream [-131072,...,22]
+        ("clients.consumer.session.timeout.ms=0", "must be >= 1, got 0"),
+        ("zookeeper.config.snapCount=1", "must be >= 2, got 1"),
+        ("zookeeper.config.admin.serverPort=70000", "must be <= 65535, got 70000"),
+    ],
+)
+def test_out_of_range_setting_is_one_line_naming_key_layer_and_range(
+    run: Any, tmp_path: Path, setting: str, message: str
+) -> None:
+    out = tmp_path / "out"
+    result = run("render", "ha", "--set", setting, "--out", str(out))
+    key = setting.split("=")[0]
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {key}: {message} (set by --set {setting})\n"
+    assert not out.exists()
+
+
+def test_out_of_range_site_value_names_the_site_file(run: Any, tmp_path: Path, monkeypatch: Any) -> None:
+    write(tmp_path / "site.yaml", "kafka:\n  config:\n    num.io.threads: 0\n")
+    monkeypatch.chdir(tmp_path)
+    result = run("render", "ha", "-f", "site.yaml", "--set", "zookeeper.config.tickTime=0", "--out", "out")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: zookeeper.config.tickTime: must be >= 1, got 0 (set by --set zookeeper.config.tickTime=0)",
+        "error: kafka.config.num.io.threads: must be >= 1, got 0 (set by site.yaml)",
+    ]
+    assert not (tmp_path / "out").exists()
 
 
 # --- base.yaml -----------------------------------------------------------------------------------------
