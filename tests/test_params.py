@@ -117,8 +117,9 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
         (
             ("kafka.replicsa=3",),
             "error: kafka.replicsa: unknown parameter (did you mean replicas?); known here: config, gc, heap, image, "
-            "minReadySeconds, pdb, "
-            "ports, probes, rackAware, replicas, resources, rollout, storage, terminationGracePeriodSeconds, version "
+            "imagePullSecrets, minReadySeconds, nodeSelector, pdb, "
+            "ports, priorityClassName, probes, rackAware, replicas, resources, rollout, storage, "
+            "terminationGracePeriodSeconds, tolerations, version "
             "(set by --set kafka.replicsa=3)",
         ),
         (

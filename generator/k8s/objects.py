@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
+
+from generator.core.component import Models, Rule
+from generator.core.findings import Finding, Where
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 POD_NAME_LABEL = "statefulset.kubernetes.io/pod-name"  # set on each pod by the StatefulSet controller
@@ -35,9 +39,44 @@ def labels(names: Names, component: str, version: str) -> tuple[dict[str, str], 
     return selector, full
 
 
-def image_ref(image: Mapping[str, Any], tag: str) -> str:
-    reference = f"{image['repository']}:{tag}"
+def image_tag(image: Mapping[str, Any], version: str) -> str:
+    """The image's tag: image.tag, or the version when it is null (so the image follows the version)."""
+    tag = image.get("tag")
+    return version if tag is None else str(tag)
+
+
+def image_ref(image: Mapping[str, Any], version: str) -> str:
+    """repository:tag, then @digest when one is given; the repository may name a registry with its port
+    (registry.example.com:5000/apache/kafka), which the schema tells apart from a tag."""
+    reference = f"{image['repository']}:{image_tag(image, version)}"
     return f"{reference}@{image['digest']}" if image["digest"] else reference
+
+
+def tag_names_version(tag: str, version: str) -> bool:
+    """Whether an image tag deploys `version`. The key catalogs, the version label, the start scripts
+    (ZooKeeper's home folder is named by its version) and the tests all assume the image runs exactly
+    the configured version, so a tag must say so: the version itself, or the version, a hyphen and the
+    site's suffix for its own build of that release (3.9.1-custom)."""
+    return tag == version or (tag.startswith(f"{version}-") and len(tag) > len(version) + 1)
+
+
+def image_tag_rule(section: str, model: type[Any]) -> Rule:
+    """A rule refusing `<section>.image.tag` when it names another release than `<section>.version`."""
+
+    def rule(models: Models, where: Where) -> Iterator[Finding]:
+        derived = models.get(model)
+        tag, version = derived.spec["image"].get("tag"), derived.version
+        if tag is None or tag_names_version(tag, version):
+            return
+        yield where.error(
+            f"{section}.image.tag",
+            f"{tag!r} does not name {section}.version {version}; allowed: null (the version), {version}, or "
+            f"{version}-<suffix> such as {version}-custom: the key catalog, the labels and the start scripts "
+            f"assume the image runs {version}, so set {section}.version to the release the image holds",
+        )
+
+    rule.__name__ = f"{section}_image_tag_names_the_version"
+    return rule
 
 
 def with_ephemeral_storage(resources: Mapping[str, Any], size: str) -> dict[str, Any]:
@@ -106,3 +145,15 @@ def jvm_bytes(size: str) -> int:
 def k8s_bytes(quantity: str) -> int:
     """'8Gi' -> bytes (the schema allows digits and one of Ki, Mi, Gi, Ti)."""
     return int(quantity[:-2]) * _UNITS[quantity[-2]]
+
+
+def cpu_millicores(quantity: str | int) -> Decimal:
+    """'200m' -> 200, '2' or 2 -> 2000, '0.5' -> 500: a CPU quantity in millicores, exactly (the schema
+    allows an integer, or digits with an optional fraction and an optional m)."""
+    text = str(quantity)
+    return Decimal(text[:-1]) if text.endswith("m") else Decimal(text) * 1000
+
+
+def whole_cores(quantity: str | int) -> int:
+    """The CPU cores a quantity grants in full, at least 1: '4' -> 4, '2500m' -> 2, '500m' -> 1."""
+    return max(int(cpu_millicores(quantity) // 1000), 1)

@@ -80,7 +80,7 @@ class Brokers(Component):
     name = "brokers"
     keys = ("kafka",)
     after = ("cluster", "zookeeper")
-    rules = RULES
+    rules = (*RULES, objects.image_tag_rule("kafka", BrokersModel))
     invariants = (budget_keeps_min_isr,)
     identities = (("kafka", "broker", 0),)
 
@@ -177,6 +177,8 @@ class Brokers(Component):
                 "kafka.config",
                 sections,
                 ("kafka-broker", model.catalog_line),
+                # R24: left null, one recovery thread per whole CPU core of the limit (at least 1)
+                defaults={"num.recovery.threads.per.data.dir": objects.whole_cores(model.resources["limits"]["cpu"])},
             )
         ]
 

@@ -67,7 +67,7 @@ class Zookeeper(Component):
     name = "zookeeper"
     keys = ("zookeeper",)
     after = ("cluster",)
-    rules = RULES
+    rules = (*RULES, objects.image_tag_rule("zookeeper", ZookeeperModel))
     invariants = (budget_keeps_quorum,)
     identities = (("zookeeper", "ZooKeeper server", 1),)
 
