@@ -139,15 +139,16 @@ def site_layer(path: Path) -> Layer:
     return Layer(source, "site", data, notes_for(path))
 
 
-def set_layer(assignment: str, current: Mapping[str, Any]) -> Layer:
+def set_layer(assignment: str, current: Mapping[str, Any], free_maps: frozenset[str] = frozenset()) -> Layer:
     """`kafka.config.min.insync.replicas=2` -> a layer; Kafka keys contain dots, so match the
-    longest existing key at each level and keep the rest of the path as one key."""
+    longest existing key at each level and keep the rest of the path as one key. Below a map whose keys
+    are free (`free_maps`: config maps, node selectors) the rest is always one key."""
     source = f"--set {shown(assignment)}"
     key, sep, raw = assignment.partition("=")
     if not sep or not key.strip():
         raise ProfileError(f"{source}: expected KEY=VALUE, for example kafka.replicas=5")
     value = load_set_value(key.strip(), raw, source) if raw.strip() else ""
-    path = _split_dotted(key.strip(), current)
+    path = _split_dotted(key.strip(), current, free_maps)
     data: dict[str, Any] = {path[-1]: value}
     for part in reversed(path[:-1]):
         data = {part: data}
@@ -207,13 +208,15 @@ def _conflicts(provenance: Mapping[str, list[tuple[str, Any]]], kinds: Mapping[s
     return found
 
 
-def _split_dotted(key: str, current: Mapping[str, Any]) -> list[str]:
+def _split_dotted(key: str, current: Mapping[str, Any], free_maps: frozenset[str] = frozenset()) -> list[str]:
     """Walk existing keys, longest match first. Where nothing matches, the rest is one key inside a
     map of dotted config keys (kafka.config, clients.producer, ...) and dotted levels elsewhere."""
     parts = key.split(".")
     path: list[str] = []
     node: Any = current
     while parts:
+        if ".".join(path) in free_maps:
+            return path + [".".join(parts)]
         if not isinstance(node, dict):
             return path + parts
         for size in range(len(parts), 0, -1):

@@ -11,7 +11,7 @@ from generator import profiles
 from generator.core.component import Component, Models
 from generator.core.engine import Derived, builtin_components, check, derive, findings, ordered, raise_errors, render
 from generator.core.findings import Finding, Where
-from generator.core.schema import schema_findings
+from generator.core.schema import free_maps, schema_findings
 from generator.replay import (  # re-exported: the request a target records
     HEADER_PREFIX,
     HEADER_SUFFIX,
@@ -60,7 +60,7 @@ def load(request: Request, sources: Sources) -> tuple[profiles.Merged, str, str]
         layers.append(profiles.site_layer(request.site))
     current = profiles.merge(layers).params if request.sets else {}
     for assignment in request.sets:  # each is split against the keys the layers before it have
-        layers.append(profiles.set_layer(assignment, current))
+        layers.append(profiles.set_layer(assignment, current, free_maps(sources.components())))
         current = profiles.apply(current, layers[-1])
     merged = profiles.merge(layers)
     merged.profiles = names

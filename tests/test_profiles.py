@@ -127,3 +127,17 @@ def test_missing_site_file_and_folder_in_its_place(tmp_path: Path) -> None:
         profiles.site_layer(tmp_path / "absent.yaml")
     with pytest.raises(ProfileError, match="is a folder"):
         profiles.site_layer(tmp_path)
+
+
+def test_set_below_a_free_map_keeps_the_rest_as_one_key(tmp_path: Path) -> None:
+    """A label key has dots and slashes (kubernetes.io/arch); below a map whose keys are free, the rest of
+    the --set path is one key, even when the map is empty or holds no dotted key yet."""
+    from generator.target import build
+
+    result = build(Request("ha", sets=("kafka.nodeSelector.kubernetes.io/arch=amd64",)))
+    assert (
+        "      nodeSelector:\n        kubernetes.io/arch: amd64\n" in result.files["kubernetes/kafka/statefulset.yaml"]
+    )
+    assert result.merged.provenance["kafka.nodeSelector.kubernetes.io/arch"] == [
+        ("--set kafka.nodeSelector.kubernetes.io/arch=amd64", "amd64")
+    ]

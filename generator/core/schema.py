@@ -49,6 +49,29 @@ def _schema_text(components: tuple[Component, ...]) -> str:
     return json.dumps(assembled(components), indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def free_maps(components: Sequence[Component]) -> frozenset[str]:
+    """Dotted paths of the maps whose keys are free (config maps, node selectors): a --set below one of
+    them names one key there, dots and all (`kafka.config.min.insync.replicas`)."""
+    return _free_maps(tuple(components))
+
+
+@cache
+def _free_maps(components: tuple[Component, ...]) -> frozenset[str]:
+    found: set[str] = set()
+
+    def walk(schema: Any, path: str) -> None:
+        if not isinstance(schema, dict):
+            return
+        properties = schema.get("properties")
+        if schema.get("type") == "object" and not properties and schema.get("additionalProperties") is not False:
+            found.add(path)
+        for name, child in (properties or {}).items():
+            walk(child, f"{path}.{name}" if path else name)
+
+    walk(assembled(components), "")
+    return frozenset(found)
+
+
 def schema_findings(params: dict[str, Any], components: Sequence[Component], source_of: Any) -> list[Finding]:
     from generator.schemacode import Refused, compiled_validator_for
 
