@@ -216,7 +216,7 @@ def _split_dotted(key: str, current: Mapping[str, Any], free_maps: frozenset[str
     node: Any = current
     while parts:
         if ".".join(path) in free_maps:
-            return path + [".".join(parts)]
+            return [*path, ".".join(parts)]
         if not isinstance(node, dict):
             return path + parts
         for size in range(len(parts), 0, -1):
