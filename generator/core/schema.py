@@ -51,7 +51,7 @@ def _schema_text(components: tuple[Component, ...]) -> str:
 
 def free_maps(components: Sequence[Component]) -> frozenset[str]:
     """Dotted paths of the maps whose keys are free (config maps, node selectors): a --set below one of
-    them names one key there, dots and all (`kafka.config.min.insync.replicas`)."""
+    them names one key there, dots and all (`<section>.config.some.dotted.key`)."""
     return _free_maps(tuple(components))
 
 
