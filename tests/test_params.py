@@ -87,8 +87,9 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
         ),
         (
             ("kafka.heap.size=8G",),
-            "error: kafka.heap.size: 8G does not fit kafka.resources.limits.memory; allowed: below the limit, "
-            "with room for the page cache (set by --set kafka.heap.size=8G) [R05]",
+            "error: kafka.heap.size: 8G leaves nothing of kafka.resources.limits.memory=8Gi for the JVM's memory "
+            "beside the heap (metaspace, code cache, thread stacks, GC structures, direct buffers), which needs 2Gi "
+            "of it: the kernel would OOM-kill the broker; allowed: at most 6G (set by --set kafka.heap.size=8G) [R05]",
         ),
         (
             ("kafka.config.broker.id=3",),

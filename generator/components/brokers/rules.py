@@ -7,6 +7,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from generator.components.cluster import ClusterModel, minor
+from generator.components.zookeeper import ZookeeperModel
+from generator.components.zookeeper.rules import (
+    heap_problem,
+    largest_heap,
+    requests_within_limits,
+    volume_not_empty,
+)
 from generator.core.component import Models, Rule
 from generator.core.findings import Finding, Where
 from generator.k8s.objects import jvm_bytes, k8s_bytes
@@ -15,6 +22,31 @@ if TYPE_CHECKING:
     from generator.components.brokers import BrokersModel
 
 ZONE_LABELS_FROM = (1, 35)  # PodTopologyLabels admission copies the node's zone label onto pods (beta, on)
+# templates/brokers/kubernetes/kafka/statefulset.yaml.j2 startupProbe.periodSeconds (pinned by a test).
+STARTUP_PERIOD_SECONDS = 10
+# The time a broker may spend recovering its logs after a hard failure before its startup probe passes
+# (base.yaml's 180 x 10 s). The probe cannot pass during recovery: the broker answers ApiVersions
+# (kafka-ready.sh started) only once LogManager has loaded every log, and a broker killed mid-recovery
+# starts again from the same recovery points, so a probe shorter than the recovery is a restart loop
+# the broker never leaves. Recovery reads every segment past a partition's recovery point; Kafka leaves
+# flushing to the page cache (log.flush.interval.* unset), so after a hard failure that is up to a
+# whole active segment (log.segment.bytes, 1 GiB) per replica. 30 minutes reads all of base.yaml's
+# 100Gi volume at about 60 MB/s, a slow disk's rate.
+STARTUP_MINIMUM_SECONDS = 30 * 60
+# After its controlled shutdown a broker closes every log: it flushes what the kernel has not yet written
+# back (the kernel writes pages back once they are older than vm.dirty_expire_centisecs, 30 s by
+# default), then writes the recovery-point checkpoints and the clean-shutdown marker. Killed before
+# that, it recovers every log on its next start. A judgement, not an upstream figure: at most about
+# 30 s of writes are held back, and writing them takes no longer than they took to arrive.
+LOG_CLOSE_SECONDS = 30
+# Upstream defaults of the controlled shutdown (Kafka 3.9 broker configs, ../shared/reference/configs).
+CONTROLLED_SHUTDOWN_DEFAULTS = {
+    "controlled.shutdown.enable": True,
+    "controlled.shutdown.max.retries": 3,
+    "controlled.shutdown.retry.backoff.ms": 5000,
+    "controller.socket.timeout.ms": 30000,
+    "request.timeout.ms": 30000,
+}
 
 
 def _kafka(models: Models) -> BrokersModel:
@@ -42,9 +74,7 @@ def replication_fits_brokers(models: Models, where: Where) -> Iterator[Finding]:
         "offsets.topic.replication.factor",
         "transaction.state.log.replication.factor",
     ):
-        factor = kafka.config.get(name)
-        if isinstance(factor, int) and factor < 1:
-            yield where.error(f"kafka.config.{name}", f"must be >= 1, got {factor}: no topic could be created", "R28")
+        factor = kafka.config.get(name)  # below 1: the key catalog refuses it first (min: 1)
         if isinstance(factor, int) and factor > kafka.replicas:
             yield where.error(
                 f"kafka.config.{name}",
@@ -71,22 +101,17 @@ def min_isr_fits_replication(models: Models, where: Where) -> Iterator[Finding]:
             yield where.warning(key, f"equals {rf_key}={rf}: losing any one replica stops acks=all writes", "R25")
 
 
-def heap_below_memory_limit(models: Models, where: Where) -> Iterator[Finding]:
+def heap_fits_memory_limit(models: Models, where: Where) -> Iterator[Finding]:
     spec = _kafka(models).spec
-    heap = spec["heap"]["size"]
-    if jvm_bytes(heap) >= k8s_bytes(spec["resources"]["limits"]["memory"]):
-        yield where.error(
-            "kafka.heap.size",
-            f"{heap} does not fit kafka.resources.limits.memory; allowed: below the limit, "
-            "with room for the page cache",
-            "R05",
-        )
+    problem = heap_problem(spec["heap"]["size"], "kafka", spec["resources"]["limits"]["memory"], "broker")
+    if problem:
+        yield where.error("kafka.heap.size", problem, "R05")
 
 
 def heap_leaves_page_cache(models: Models, where: Where) -> Iterator[Finding]:
     spec = _kafka(models).spec
     heap, limit = jvm_bytes(spec["heap"]["size"]), k8s_bytes(spec["resources"]["limits"]["memory"])
-    if heap < limit < 2 * heap:
+    if heap <= largest_heap(limit) and limit < 2 * heap:
         yield where.warning(
             "kafka.heap.size",
             f"{spec['heap']['size']} leaves less than the heap again for the page cache in "
@@ -94,6 +119,112 @@ def heap_leaves_page_cache(models: Models, where: Where) -> Iterator[Finding]:
             "R05",
             "R21",
         )
+
+
+def resources_requests_within_limits(models: Models, where: Where) -> Iterator[Finding]:
+    yield from requests_within_limits("kafka", _kafka(models).spec["resources"], where, "R21")
+
+
+def storage_not_empty(models: Models, where: Where) -> Iterator[Finding]:
+    yield from volume_not_empty("kafka.storage.size", _kafka(models).spec["storage"]["size"], "broker", where)
+
+
+def pdb_allows_drains(models: Models, where: Where) -> Iterator[Finding]:
+    """maxUnavailable 0 lets the eviction API evict no broker at all: `kubectl drain` retries each
+    eviction forever ("Cannot evict pod as it would violate the pod's disruption budget")."""
+    if _kafka(models).spec["pdb"]["maxUnavailable"] == 0:
+        yield where.error(
+            "kafka.pdb.maxUnavailable",
+            "0 lets no broker be evicted: every node drain, and with it every node upgrade, waits forever on "
+            "the broker it holds; allowed: 1 or more (the budget check keeps it within replication factor - "
+            "min.insync.replicas)",
+            "R08",
+        )
+
+
+def startup_probe_covers_recovery(models: Models, where: Where) -> Iterator[Finding]:
+    threshold = _kafka(models).spec["probes"]["startupFailureThreshold"]
+    allowed = threshold * STARTUP_PERIOD_SECONDS
+    if allowed < STARTUP_MINIMUM_SECONDS:
+        yield where.error(
+            "kafka.probes.startupFailureThreshold",
+            f"{threshold} x {STARTUP_PERIOD_SECONDS} s = {allowed} s is shorter than the "
+            f"{STARTUP_MINIMUM_SECONDS // 60} min a broker may spend recovering its logs after a hard failure: "
+            "the kubelet would kill it mid-recovery, and every restart begins the recovery again; allowed: at "
+            f"least {-(-STARTUP_MINIMUM_SECONDS // STARTUP_PERIOD_SECONDS)}",
+            "R15",
+            "R24",
+        )
+
+
+def grace_period_covers_shutdown(models: Models, where: Where) -> Iterator[Finding]:
+    """On SIGTERM a broker asks the controller to move its leaderships away (KafkaServer.controlledShutdown
+    in Kafka 3.9): up to controlled.shutdown.max.retries attempts, each waiting up to
+    controller.socket.timeout.ms to connect and request.timeout.ms for the answer, with
+    controlled.shutdown.retry.backoff.ms between attempts (controlled.shutdown.max.retries: "Controlled
+    shutdown can fail for multiple reasons. This determines the number of retries when such failure
+    happens", Kafka broker configs). Then it closes its logs (LOG_CLOSE_SECONDS). The kubelet sends
+    SIGKILL when terminationGracePeriodSeconds runs out."""
+    kafka = _kafka(models)
+    grace = kafka.spec["terminationGracePeriodSeconds"]
+    value = {key: setting(kafka.config, key, default) for key, default in CONTROLLED_SHUTDOWN_DEFAULTS.items()}
+    retries = value["controlled.shutdown.max.retries"]
+    attempt = value["controller.socket.timeout.ms"] + value["request.timeout.ms"]
+    backoff = value["controlled.shutdown.retry.backoff.ms"]
+    controlled = -(-(retries * attempt + max(retries - 1, 0) * backoff) // 1000)
+    needed = (controlled if value["controlled.shutdown.enable"] else 0) + LOG_CLOSE_SECONDS
+    if grace >= needed:
+        return
+    how = (
+        f"{controlled} s of controlled shutdown (controlled.shutdown.max.retries {retries} x "
+        f"(controller.socket.timeout.ms {value['controller.socket.timeout.ms']} + request.timeout.ms "
+        f"{value['request.timeout.ms']}) + {max(retries - 1, 0)} x controlled.shutdown.retry.backoff.ms "
+        f"{backoff}) and {LOG_CLOSE_SECONDS} s to close the logs"
+        if value["controlled.shutdown.enable"]
+        else f"{LOG_CLOSE_SECONDS} s to close the logs"
+    )
+    yield where.error(
+        "kafka.terminationGracePeriodSeconds",
+        f"{grace} is shorter than a broker's clean shutdown may take, {how}: the kubelet would kill the broker "
+        "before it writes its clean-shutdown marker, and its next start recovers every log; allowed: at least "
+        f"{needed}",
+        "R19",
+    )
+
+
+def zookeeper_session_negotiable(models: Models, where: Where) -> Iterator[Finding]:
+    """A ZooKeeper server grants a session timeout within minSessionTimeout..maxSessionTimeout, by default
+    2 and 20 x tickTime, and silently clamps a request outside it (zookeeperAdmin.md, minSessionTimeout
+    and maxSessionTimeout; Programmer's Guide: "a minimum of 2 times the tickTime ... and a maximum of 20
+    times the tickTime"); -1 in zoo.cfg means the default."""
+    timeout = setting(_kafka(models).config, "zookeeper.session.timeout.ms", 18000)
+    zoo = models.get(ZookeeperModel).spec["config"]
+    tick = zoo.get("tickTime")
+    if not (isinstance(timeout, int) and isinstance(tick, int)):
+        return
+    low_set, high_set = zoo.get("minSessionTimeout"), zoo.get("maxSessionTimeout")
+    low_set = low_set if isinstance(low_set, int) and low_set != -1 else None
+    high_set = high_set if isinstance(high_set, int) and high_set != -1 else None
+    low = 2 * tick if low_set is None else low_set
+    high = 20 * tick if high_set is None else high_set
+    if low <= timeout <= high:
+        return
+    low_why = (
+        f"2 x zookeeper.config.tickTime={tick}" if low_set is None else f"zookeeper.config.minSessionTimeout={low}"
+    )
+    high_why = (
+        f"20 x zookeeper.config.tickTime={tick}" if high_set is None else f"zookeeper.config.maxSessionTimeout={high}"
+    )
+    both = low_set is None and high_set is None
+    bounds = f"from 2 to 20 x zookeeper.config.tickTime={tick}" if both else f"{low_why} to {high_why}"
+    granted = low if timeout < low else high
+    yield where.error(
+        "kafka.config.zookeeper.session.timeout.ms",
+        f"{timeout} is outside the {low}..{high} ms the ensemble grants ({bounds}): ZooKeeper would silently "
+        f"give every broker a {granted} ms session instead; allowed: {low}..{high}",
+        "R04",
+        "C05",
+    )
 
 
 def partitions_per_broker(models: Models, where: Where) -> Iterator[Finding]:
@@ -149,8 +280,14 @@ RULES: tuple[Rule, ...] = (
     single_broker,
     replication_fits_brokers,
     min_isr_fits_replication,
-    heap_below_memory_limit,
+    heap_fits_memory_limit,
     heap_leaves_page_cache,
+    resources_requests_within_limits,
+    storage_not_empty,
+    pdb_allows_drains,
+    startup_probe_covers_recovery,
+    grace_period_covers_shutdown,
+    zookeeper_session_negotiable,
     partitions_per_broker,
     brokers_fill_zones,
     zone_labels_served,
