@@ -314,11 +314,8 @@ def test_session_timeout_the_ensemble_grants_renders(sets: tuple[str, ...]) -> N
     ],
 )
 def test_recovery_threads_follow_the_cpu_limit_unless_set(sets: tuple[str, ...], threads: str) -> None:
-    """R24: one recovery thread per whole core of the CPU limit (at least one), so a broker recovering
-    after a hard failure uses every core it may; a value set in the parameters is written as set."""
-    assert (
-        server_properties("kafka.config.num.recovery.threads.per.data.dir=null", *sets)[
-            "num.recovery.threads.per.data.dir"
-        ]
-        == threads
-    )
+    """R24: base.yaml leaves it null, so it is one recovery thread per whole core of the CPU limit (at
+    least one): a broker recovering after a hard failure uses every core it may, and a changed limit
+    carries the thread count with it. A value set in the parameters is written as set."""
+    assert server_properties(*sets)["num.recovery.threads.per.data.dir"] == threads
+    assert server_properties(profile="development")["num.recovery.threads.per.data.dir"] == "1"  # cpu "1"
