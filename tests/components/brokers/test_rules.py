@@ -134,6 +134,7 @@ def test_request_above_limit_is_refused(run: Run, tmp_path: Path, sets: tuple[st
     ],
 )
 def test_request_up_to_the_limit_renders(sets: tuple[str, ...]) -> None:
+    """Equal quantities in any spelling (4, 4000m, the integer 4; 8Gi, 8192Mi) are accepted."""
     assert renders(*sets) == []
 
 
@@ -237,6 +238,7 @@ def test_grace_period_shorter_than_a_clean_shutdown_is_refused(
 
 
 def test_grace_period_covering_a_clean_shutdown_renders() -> None:
+    """The bounds themselves: 190 s + 30 s with controlled shutdown, 30 s without."""
     assert renders("kafka.terminationGracePeriodSeconds=220") == []
     assert renders("kafka.terminationGracePeriodSeconds=30", "kafka.config.controlled.shutdown.enable=false") == []
 
@@ -297,6 +299,7 @@ def test_session_timeout_the_ensemble_would_not_grant_is_refused(
     ],
 )
 def test_session_timeout_the_ensemble_grants_renders(sets: tuple[str, ...]) -> None:
+    """Both ends of the default range, a raised maxSessionTimeout or tickTime, and Kafka's own default."""
     assert renders(*sets) == []
 
 

@@ -109,6 +109,7 @@ def test_whitelist_holding_the_probe_words_renders(value: str) -> None:
 
 
 def test_whitelist_words_are_read_as_zookeeper_reads_them() -> None:
+    """Comma-separated and trimmed, a list comma-joined, null ZooKeeper's default srvr alone."""
     assert whitelist_words(" ruok , srvr ,, ") == ("ruok", "srvr")
     assert whitelist_words(("ruok", "srvr")) == ("ruok", "srvr")
     assert whitelist_words(None) == ("srvr",)
@@ -216,6 +217,7 @@ def test_request_above_limit_is_refused(run: Run, tmp_path: Path, sets: tuple[st
     ],
 )
 def test_request_up_to_the_limit_renders(sets: tuple[str, ...]) -> None:
+    """Equal quantities in any spelling (2, 2000m; 3Gi, 3072Mi) are what the API server accepts."""
     assert renders(*sets) == []
 
 
