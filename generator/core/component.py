@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any, TypeVar
 
 from generator.core.configfile import ConfigFile
 from generator.core.findings import Finding, Where
+from generator.core.frozen import freeze, thaw
+
+__all__ = ["Component", "Models", "Problem", "Rendered", "Rule", "freeze", "thaw"]
 
 M = TypeVar("M")
 
@@ -109,12 +111,3 @@ class Component:
     def instances(self, placeholder: str, model: Any) -> list[tuple[str, dict[str, Any]]]:
         """A template whose name holds `{placeholder}` renders once per item: (name, extra variables)."""
         raise LookupError(f"templates/{self.name}: no instances for {{{placeholder}}}")
-
-
-def freeze(value: Any) -> Any:
-    """Parameters as read-only data for a model: mappings become mapping proxies, lists tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: freeze(item) for key, item in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze(item) for item in value)
-    return value

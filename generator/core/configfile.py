@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.core.findings import Finding, Where
+from generator.core.frozen import thaw
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class ConfigFile:
         merged.update({k: v for k, v in self.user.items() if v is not None})
         for section in self.sections:
             merged.update({k: v for k, v in section.values.items() if v is not None})
-        return merged
+        return {key: thaw(value) for key, value in merged.items()}  # lists stay lists in every format
 
     def owner_of(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.owns(key)), None)

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.core.component import Component, Models, Rendered
+from generator.core.component import Component, Models, Rendered, thaw
 from generator.core.configfile import ConfigFile, ownership_findings
 from generator.core.findings import Finding, Where
 from generator.core.render import canonical_object, render_text, shared_environment
@@ -100,7 +100,7 @@ def _catalog_findings(files: Sequence[ConfigFile], where: Where) -> list[Finding
         if file.catalog is None or not file.user_key:
             continue
         catalog = load_catalog(*file.catalog)
-        for name, value in sorted(file.user.items()):
+        for name, value in sorted(thaw(file.user).items()):
             if value is None or file.owner_of(name) is not None:
                 continue
             key, spec = f"{file.user_key}.{name}", catalog.get(name)

@@ -106,7 +106,9 @@ def test_modules_stay_small_or_say_why() -> None:
     for path in sorted((REPO / "generator").rglob("*.py")):
         text = path.read_text()
         if len(text.splitlines()) > 300:
-            assert "over 300 lines" in text.split('"""')[1].lower(), f"{path.relative_to(REPO)}: {len(text.splitlines())} lines"
+            assert "over 300 lines" in text.split('"""')[1].lower(), (
+                f"{path.relative_to(REPO)}: {len(text.splitlines())} lines"
+            )
 
 
 def test_components_are_found_not_listed(tmp_path: Path) -> None:

@@ -100,7 +100,8 @@ def test_whitelist_without_a_probe_word_is_refused(
 
 
 @pytest.mark.parametrize(
-    "value", ['"*"', "ruok,srvr", '" ruok , srvr "', "srvr,ruok,mntr,conf", '"mntr,*"', '"ruok,,srvr,"']
+    "value",
+    ['"*"', "ruok,srvr", '" ruok , srvr "', "srvr,ruok,mntr,conf", '"mntr,*"', '"ruok,,srvr,"', "[srvr, ruok]"],
 )
 def test_whitelist_holding_the_probe_words_renders(value: str) -> None:
     """What ZooKeeper reads as enabling both words: either word listed, spaces and empty items ignored,
