@@ -59,13 +59,13 @@ test: $(STAMP) scanners controlplane
 	@scripts/ensure-packages.sh
 	CHECKOV=$(CHECKOV) KUBE_SCORE=$(KUBE_SCORE) CONTROLPLANE=$(CONTROLPLANE) $(BIN)/python -m pytest
 
-# The long run of tests/test_fuzz.py: EXAMPLES in all (make test runs a fixed-seed few hundred), a new
+# The long run of tests/hardening/test_fuzz.py: EXAMPLES in all (make test runs a fixed-seed few hundred), a new
 # seed each run unless SEED is given; a failure prints the seed and the shrunk example.
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$(or $(EXAMPLES),12000) $(BIN)/python -m pytest tests/test_fuzz.py -q -p no:cacheprovider \
+	FUZZ_EXAMPLES=$(or $(EXAMPLES),12000) $(BIN)/python -m pytest tests/hardening/test_fuzz.py -q -p no:cacheprovider \
 	  --hypothesis-show-statistics $(if $(SEED),--hypothesis-seed=$(SEED))
 
-# Security scanners for tests/test_security.py, pinned and built into .cache/ (ignored by git).
+# Security scanners for tests/hardening/test_security.py, pinned and built into .cache/ (ignored by git).
 # checkov gets a virtualenv of its own: it pins packaging<24, pytest 9 needs packaging>=24.
 CHECKOV_VERSION := 3.3.30
 KUBE_SCORE_VERSION := v1.20.0

@@ -421,7 +421,7 @@ def _profiles(now: dict[str, Any], before: dict[str, Any] | None) -> list[str]:
         "the code object kept under the user's cache folder, keyed by the schema files' stamps, "
         "fastjsonschema's version and the bytecode format. Loading the StatefulSet validator takes about "
         "1 ms; the definitions are not even read on a warm run, and jsonschema is not imported unless "
-        "something is refused: then it words every problem, exactly as before. tests/test_compiled.py "
+        "something is refused: then it words every problem, exactly as before. tests/engine/test_compiled.py "
         "holds both to the same verdict on valid and broken objects.",
         "9. **Templates compiled once and kept**: Jinja's own bytecode cache (`FileSystemBytecodeCache`, "
         "which checks each template's source) in the same folder.",

@@ -6,7 +6,7 @@ is kept under the user's cache folder (or KAFKA_PROFILES_CACHE; "off" keeps noth
 input, named by a digest of everything the code depends on: the input files' path, size and
 modification time, the compiler's version and options, and the Python bytecode format. A file that
 cannot be read back is rebuilt, and a cache that cannot be written is skipped: the cache only ever
-saves time, it never changes a result (tests/test_compiled.py renders with and without it).
+saves time, it never changes a result (tests/engine/test_compiled.py renders with and without it).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 A compiled validator only answers "valid" or raises at the first problem. Callers use it to accept
 input quickly and ask the jsonschema library (the reference) for the full, sorted list of problems
-when it refuses. tests/test_compiled.py holds the two to the same verdict on valid and broken objects.
+when it refuses. tests/engine/test_compiled.py holds the two to the same verdict on valid and broken objects.
 
 fastjsonschema reads these draft 2020-12 schemas with draft-07 rules: keywords beside a `$ref` are
 ignored. In the pinned Kubernetes schemas and ours those are only descriptions and `x-kubernetes-*`

@@ -25,7 +25,7 @@ LOG_DIR = "/var/log/kafka"  # under no image VOLUME; an emptyDir for the GC log
 GC_LOG = {"filecount": 4, "filesize": "16M"}  # (filecount + 1) x filesize within half the logs volume
 LOGS_VOLUME = "256Mi"
 # The emptyDirs of the pod (logs, /tmp) plus 256Mi for container logs and the writable layer (the root
-# filesystem is read-only). tests/test_security.py keeps it above the emptyDir limits.
+# filesystem is read-only). tests/hardening/test_security.py keeps it above the emptyDir limits.
 EPHEMERAL_STORAGE = "2560Mi"
 
 
