@@ -9,18 +9,33 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from generator.catalog import Catalog, KeySpec, load_catalog
+import generator.catalog as catalog_module
+from generator.catalog import Catalog, KeySpec, catalog_files, load_catalog
 from tests.conftest import SHARED, shared, write
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = SHARED / "reference" / "configs"
 
+# Every catalog file, by the (component, version) it declares at its top; test_catalog_files_* checks this
+# against the folder.
+CATALOGS = {
+    ("kafka-broker", "3.9"): "kafka-3.9-broker.yaml",
+    ("kafka-producer", "3.9"): "kafka-3.9-producer.yaml",
+    ("kafka-consumer", "3.9"): "kafka-3.9-consumer.yaml",
+    ("kafka-broker", "4.1"): "kafka-4.1-broker.yaml",
+    ("kafka-producer", "4.1"): "kafka-4.1-producer.yaml",
+    ("kafka-consumer", "4.1"): "kafka-4.1-consumer.yaml",
+    ("zookeeper", "3.8"): "zookeeper-3.8.yaml",
+    ("librdkafka", "2"): "librdkafka-2.yaml",
+}
+# The lines the check() tests below use, one per component: those of the committed targets.
 VERSIONS = {
     "kafka-broker": "3.9",
     "kafka-producer": "3.9",
@@ -28,36 +43,49 @@ VERSIONS = {
     "zookeeper": "3.8",
     "librdkafka": "2",
 }
-# Where base.yaml keeps the config map of each component.
+# Where base.yaml keeps the config map of each component, and the section whose `version` picks its catalog.
 BASE_SECTIONS = {
     "kafka-broker": ("kafka", "config"),
     "zookeeper": ("zookeeper", "config"),
     "kafka-producer": ("clients", "producer"),
     "kafka-consumer": ("clients", "consumer"),
 }
-KAFKA_FILES = {
-    "kafka-broker": "kafka-3.9-broker.json",
-    "kafka-producer": "kafka-3.9-producer.json",
-    "kafka-consumer": "kafka-3.9-consumer.json",
+BASE_VERSION_FROM = {
+    "kafka-broker": "kafka",
+    "zookeeper": "zookeeper",
+    "kafka-producer": "kafka",
+    "kafka-consumer": "kafka",
 }
+# Kafka catalogs -> the reference file of the same component (kafka-<version>-<suffix>.json).
+KAFKA_SUFFIX = {"kafka-broker": "broker", "kafka-producer": "producer", "kafka-consumer": "consumer"}
+# Catalogs that hold every key their docs list (the 3.9 ones are a curated selection).
+COMPLETE = [("kafka-broker", "4.1"), ("kafka-producer", "4.1"), ("kafka-consumer", "4.1")]
 RDK_TYPES = {"enum": "enum value"}  # our librdkafka type name -> CONFIGURATION.md's, where they differ
-CATALOG_FILES = {
-    "kafka-broker": "kafka-3.9-broker.yaml",
-    "kafka-producer": "kafka-3.9-producer.yaml",
-    "kafka-consumer": "kafka-3.9-consumer.yaml",
-    "zookeeper": "zookeeper-3.8.yaml",
-    "librdkafka": "librdkafka-2.yaml",
-}
+# A placeholder in upstream's Valid Values -> ours in `choices` (the consumer's auto.offset.reset, 4.x).
+UPSTREAM_FORMS = {"PnDTnHnMn.nS": "<duration>"}
 NUMERIC_TYPES = {"int", "long", "short", "integer", "double", "float"}
 # Where a numeric key's range comes from when it is not the upstream range column (Kafka's "Valid Values",
 # librdkafka's "Range"): the topic-level twin's Valid Values, the description's words, or our own choice.
 RANGE_SOURCES = {"topic", "prose", "inferred"}
 
 
+def kafka_reference(component: str, version: str) -> str:
+    return f"kafka-{version}-{KAFKA_SUFFIX[component]}.json"
+
+
+def base_yaml() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((REPO / "profiles" / "base.yaml").read_text(encoding="utf-8"))
+    return data
+
+
 def base_config(component: str) -> dict[str, Any]:
-    base = yaml.safe_load((REPO / "profiles" / "base.yaml").read_text(encoding="utf-8"))
     section, name = BASE_SECTIONS[component]
-    return dict(base[section][name])
+    return dict(base_yaml()[section][name])
+
+
+def base_version(component: str) -> str:
+    """The catalog line base.yaml's own version picks for `component` (3.9.1 -> 3.9), as the generator does."""
+    return ".".join(str(base_yaml()[BASE_VERSION_FROM[component]]["version"]).split(".")[:2])
 
 
 def base_entries() -> list[Any]:
@@ -71,8 +99,8 @@ def base_entries() -> list[Any]:
 
 def all_specs() -> list[Any]:
     return [
-        pytest.param(component, spec, id=f"{component}/{spec.name}")
-        for component, version in VERSIONS.items()
+        pytest.param(component, version, spec, id=f"{component}-{version}/{spec.name}")
+        for component, version in CATALOGS
         for spec in load_catalog(component, version).specs()
     ]
 
@@ -80,23 +108,23 @@ def all_specs() -> list[Any]:
 def numeric_specs() -> list[Any]:
     """Every numeric key but aliases (an alias shares its target's range)."""
     return [
-        pytest.param(component, spec, id=f"{component}/{spec.name}")
-        for component, version in VERSIONS.items()
+        pytest.param(component, version, spec, id=f"{component}-{version}/{spec.name}")
+        for component, version in CATALOGS
         for spec in load_catalog(component, version).specs()
         if spec.type in NUMERIC_TYPES and spec.alias_of is None
     ]
 
 
 @functools.cache
-def catalog_entries(component: str) -> dict[str, dict[str, Any]]:
+def catalog_entries(component: str, version: str) -> dict[str, dict[str, Any]]:
     """The catalog file's raw entries, with the fields the loader does not keep (range_source)."""
-    data = yaml.safe_load((REPO / "generator" / "catalog" / CATALOG_FILES[component]).read_text(encoding="utf-8"))
-    entries: dict[str, dict[str, Any]] = data["keys"]
+    text = (REPO / "generator" / "catalog" / CATALOGS[component, version]).read_text(encoding="utf-8")
+    entries: dict[str, dict[str, Any]] = yaml.safe_load(text)["keys"]
     return entries
 
 
-def range_source(component: str, spec: KeySpec) -> str | None:
-    source: str | None = catalog_entries(component)[spec.name].get("range_source")
+def range_source(component: str, version: str, spec: KeySpec) -> str | None:
+    source: str | None = catalog_entries(component, version)[spec.name].get("range_source")
     return source
 
 
@@ -249,11 +277,162 @@ def test_catalog_metadata_and_cache() -> None:
         load_catalog("kafka-broker", "4.0")
 
 
-@pytest.mark.parametrize(("component", "spec"), all_specs())
-def test_spec_is_well_formed(component: str, spec: KeySpec) -> None:
+# --- finding the catalog files ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalog_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty catalog folder of the test's own; the files are found afresh in it, and after the test."""
+    monkeypatch.setattr(catalog_module, "_FOLDER", tmp_path)
+    catalog_files.cache_clear()
+    load_catalog.cache_clear()
+    yield tmp_path
+    catalog_files.cache_clear()
+    load_catalog.cache_clear()
+
+
+GREETER = 'component: greeter\nversion: 1\nkeys:\n  name: {type: string, doc: "Who to greet."}\n'
+
+
+def test_catalog_files_are_the_yaml_files_of_the_folder() -> None:
+    folder = REPO / "generator" / "catalog"
+    assert dict(catalog_files()) == CATALOGS
+    assert sorted(catalog_files().values()) == sorted(path.name for path in folder.glob("*.yaml"))
+
+
+def test_a_file_is_found_by_the_component_and_version_at_its_top(catalog_folder: Path) -> None:
+    write(catalog_folder / "anything.yaml", GREETER)
+    write(catalog_folder / "README.md", "component: other\nversion: 2\n")  # not a catalog file
+    assert dict(catalog_files()) == {("greeter", "1"): "anything.yaml"}
+    cat = load_catalog("greeter", "1")
+    assert cat.check("name", "world") is None
+    assert load_catalog("greeter", "1") is cat
+    with pytest.raises(ValueError, match=r"^no catalog for greeter 2 \(known: greeter 1\)$"):
+        load_catalog("greeter", "2")
+
+
+def test_two_files_for_one_component_version_are_refused(catalog_folder: Path) -> None:
+    write(catalog_folder / "greeter-a.yaml", GREETER)
+    write(catalog_folder / "greeter-b.yaml", GREETER.replace("version: 1", 'version: "1"'))
+    message = "^greeter-a.yaml and greeter-b.yaml both describe greeter 1$"
+    with pytest.raises(ValueError, match=message):
+        catalog_files()
+    with pytest.raises(ValueError, match=message):
+        load_catalog("greeter", "1")
+
+
+def test_a_file_without_component_and_version_is_refused(catalog_folder: Path) -> None:
+    write(catalog_folder / "greeter.yaml", GREETER.replace("component: greeter\n", ""))
+    with pytest.raises(ValueError, match=r"^greeter.yaml: no `component:` and `version:` at its top$"):
+        catalog_files()
+
+
+def test_unknown_catalog_names_the_known_ones() -> None:
+    known = ", ".join(f"{component} {version}" for component, version in sorted(CATALOGS))
+    with pytest.raises(ValueError) as raised:
+        load_catalog("kafka-broker", "4.0")
+    assert str(raised.value) == f"no catalog for kafka-broker 4.0 (known: {known})"
+
+
+# --- Kafka 4.1 (KRaft only) ----------------------------------------------------------------------------
+
+
+def test_4_1_broker_has_no_zookeeper_keys() -> None:
+    broker = load_catalog("kafka-broker", "4.1")
+    assert [spec.name for spec in broker.specs() if spec.name.startswith("zookeeper.")] == []
+    reason = broker.check("zookeeper.connect", "zk-0:2181/kafka")
+    assert reason is not None and reason.startswith("unknown key for kafka-broker 4.1")
+    assert load_catalog("kafka-broker", "3.9").check("zookeeper.connect", "zk-0:2181/kafka") is None
+
+
+def test_4_1_broker_has_the_kraft_keys_and_none_of_those_gone_in_4x() -> None:
+    path = shared("reference/configs/kafka-version-diff.json", "the keys gone in 4.x are not checked")
+    diff = json.loads(path.read_text(encoding="utf-8"))
+    keys = set(load_catalog("kafka-broker", "4.1").keys())
+    gone = {name for names in diff["broker_keys_gone_in_4x"].values() for name in names}
+    assert gone and gone & keys == set()
+    assert set(diff["broker_kraft_mode_keys"]["in_4.1"]) - keys == set()
+
+
+@pytest.mark.parametrize(("component", "version"), COMPLETE)
+def test_4_1_catalog_lists_every_documented_key(component: str, version: str) -> None:
+    shared("reference/configs", "completeness of the 4.1 catalogs not checked")
+    ours = set(load_catalog(component, version).keys())
+    theirs = set(reference(kafka_reference(component, version)))
+    assert (sorted(theirs - ours), sorted(ours - theirs)) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("component", "key", "in_3_9", "in_4_1"),
+    [
+        ("kafka-producer", "linger.ms", "0", "5"),  # KIP-1030
+        ("kafka-broker", "num.recovery.threads.per.data.dir", "1", "2"),  # KIP-1030
+        ("kafka-broker", "log.message.timestamp.after.max.ms", None, "3600000"),  # KIP-1030; Long.MAX in 3.9
+        ("kafka-producer", "metadata.recovery.strategy", "none", "rebootstrap"),
+        ("kafka-consumer", "metadata.recovery.strategy", "none", "rebootstrap"),
+        ("kafka-producer", "batch.size", "16384", "16384"),
+        ("kafka-consumer", "session.timeout.ms", "45000", "45000"),
+    ],
+)
+def test_defaults_kafka_4_changed(component: str, key: str, in_3_9: str | None, in_4_1: str) -> None:
+    """None for 3.9: our curated 3.9 catalog does not list the key."""
+    spec = load_catalog(component, "4.1").get(key)
+    assert spec is not None and spec.default == in_4_1
+    old = load_catalog(component, "3.9").get(key)
+    assert (None if old is None else old.default) == in_3_9
+
+
+def test_4_1_ranges_and_required_keys() -> None:
+    broker = load_catalog("kafka-broker", "4.1")
+    assert broker.check("log.segment.bytes", 1048575) == "must be >= 1048576, got 1048575"  # KIP-1030; 14 in 3.9
+    assert load_catalog("kafka-broker", "3.9").check("log.segment.bytes", 1048575) is None
+    for name in ("process.roles", "node.id"):  # no default in 4.x: the generator must set them
+        spec = broker.get(name)
+        assert spec is not None and spec.default is None, name
+    assert broker.check("process.roles", "broker,controller") is None
+    assert broker.check("process.roles", ["controller"]) is None
+    assert broker.check("process.roles", "broker,zookeeper") == "must be one of broker, controller; got 'zookeeper'"
+    assert broker.check("node.id", -1) == "must be >= 0, got -1"
+
+
+@pytest.mark.parametrize("component", ["kafka-broker", "kafka-producer"])
+def test_gzip_level_is_1_to_9_or_minus_1(component: str) -> None:
+    cat = load_catalog(component, "4.1")
+    assert [cat.check("compression.gzip.level", level) for level in (-1, 1, 9)] == [None, None, None]
+    assert cat.check("compression.gzip.level", 0) == "must be one of -1, 1, 2, 3, 4, 5, 6, 7, 8, 9; got '0'"
+    assert cat.check("compression.gzip.level", 10) == "must be <= 9, got 10"
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("latest", True),
+        ("by_duration:P1D", True),
+        ("by_duration:PT1H30M", True),
+        ("by_duration:P2DT0.5S", True),
+        ("by_duration:PT0S", True),
+        ("by_duration:", False),
+        ("by_duration:P", False),
+        ("by_duration:PT", False),
+        ("by_duration:P1DT", False),
+        ("by_duration:-P1D", False),  # Kafka refuses a negative duration
+        ("by_duration:1d", False),
+        ("by_duration:<duration>", False),
+        ("duration:P1D", False),
+    ],
+)
+def test_auto_offset_reset_takes_a_duration_in_4_1(value: str, valid: bool) -> None:
+    reason = load_catalog("kafka-consumer", "4.1").check("auto.offset.reset", value)
+    expected = f"must be one of latest, earliest, none, by_duration:<duration>; got {value!r}"
+    assert reason == (None if valid else expected)
+    assert (load_catalog("kafka-consumer", "3.9").check("auto.offset.reset", value) is None) == (value == "latest")
+
+
+@pytest.mark.parametrize(("component", "version", "spec"), all_specs())
+def test_spec_is_well_formed(component: str, version: str, spec: KeySpec) -> None:
     assert spec.doc.strip() and "\n" not in spec.doc
     if spec.default is not None:  # the documented default must pass our own check
-        cat = load_catalog(component, VERSIONS[component])
+        cat = load_catalog(component, version)
         name = spec.name.removesuffix("x") + "1" if spec.pattern else spec.name
         assert cat.check(name, parse_default(spec)) is None
 
@@ -272,36 +451,37 @@ def parse_default(spec: KeySpec) -> object:
 # --- ranges (issue #11: every numeric key has the range upstream documents; negative sizes and counts refused)
 
 
-@pytest.mark.parametrize(("component", "spec"), numeric_specs())
-def test_numeric_key_has_a_minimum(component: str, spec: KeySpec) -> None:
-    assert spec.minimum is not None, f"{component} {spec.name}: no min (upstream's range, or range_source: inferred)"
+@pytest.mark.parametrize(("component", "version", "spec"), numeric_specs())
+def test_numeric_key_has_a_minimum(component: str, version: str, spec: KeySpec) -> None:
+    where = f"{component} {version} {spec.name}"
+    assert spec.minimum is not None, f"{where}: no min (upstream's range, or range_source: inferred)"
     assert spec.maximum is None or spec.minimum <= spec.maximum
-    if spec.minimum < 0 and range_source(component, spec) is not None:
+    if spec.minimum < 0 and range_source(component, version, spec) is not None:
         # Below upstream's own ranges (e.g. compression.zstd.level) only -1 is allowed: "none" or "default".
         assert spec.minimum == -1, f"{spec.name}: an inferred minimum below -1"
 
 
 def test_range_source_only_on_numeric_keys_with_a_minimum() -> None:
-    for component in VERSIONS:
-        for name, entry in catalog_entries(component).items():
+    for component, version in CATALOGS:
+        for name, entry in catalog_entries(component, version).items():
             if "range_source" in entry:
-                assert entry["range_source"] in RANGE_SOURCES, (component, name)
-                assert entry["type"] in NUMERIC_TYPES and "min" in entry, (component, name)
+                assert entry["range_source"] in RANGE_SOURCES, (component, version, name)
+                assert entry["type"] in NUMERIC_TYPES and "min" in entry, (component, version, name)
 
 
-@pytest.mark.parametrize(("component", "spec"), numeric_specs())
-def test_range_source_matches_upstream(component: str, spec: KeySpec) -> None:
+@pytest.mark.parametrize(("component", "version", "spec"), numeric_specs())
+def test_range_source_matches_upstream(component: str, version: str, spec: KeySpec) -> None:
     """A key without range_source has upstream's range (test_matches_upstream compares the bounds); one
     with range_source has none upstream, and `topic` names the topic-level key whose range it copies."""
     shared("reference/configs", "where the catalog's numeric ranges come from is not checked")
-    source = range_source(component, spec)
-    if component in KAFKA_FILES:
-        own = kafka_bounds(reference(KAFKA_FILES[component])[spec.name]["valid_values"])
+    source = range_source(component, version, spec)
+    if component in KAFKA_SUFFIX:
+        own = kafka_bounds(reference(kafka_reference(component, version))[spec.name]["valid_values"])
         if source is None:
-            assert own is not None, f"{spec.name}: the 3.9 docs give no range; set range_source"
+            assert own is not None, f"{spec.name}: the {version} docs give no range; set range_source"
             return
-        assert own is None, f"{spec.name}: the 3.9 docs give {own}; use it and drop range_source"
-        twin = topic_twin(spec.name) if component == "kafka-broker" else None
+        assert own is None, f"{spec.name}: the {version} docs give {own}; use it and drop range_source"
+        twin = topic_twin(version, spec.name) if component == "kafka-broker" else None
         theirs = None if twin is None else kafka_bounds(twin["valid_values"])
         if source == "topic":
             assert theirs == (spec.minimum, spec.maximum), f"{spec.name}: not the range of its topic-level key"
@@ -321,12 +501,12 @@ def test_range_source_matches_upstream(component: str, spec: KeySpec) -> None:
 
 def kafka_bounds(text: str) -> tuple[float | None, float | None] | None:
     parsed = kafka_valid_values(text)
-    return None if parsed is None or parsed[2] is not None else (parsed[0], parsed[1])
+    return None if parsed is None or parsed[0] is None else (parsed[0], parsed[1])
 
 
-def topic_twin(broker_key: str) -> dict[str, Any] | None:
+def topic_twin(version: str, broker_key: str) -> dict[str, Any] | None:
     """The topic-level key whose server default `broker_key` is (log.retention.ms -> retention.ms)."""
-    topics = reference("kafka-3.9-topic.json").values()
+    topics = reference(f"kafka-{version}-topic.json").values()
     return next((up for up in topics if up.get("server_default_property") == broker_key), None)
 
 
@@ -371,12 +551,12 @@ def test_out_of_range_site_value_names_the_site_file(run: Any, tmp_path: Path, m
 
 @pytest.mark.parametrize(("component", "key", "value"), base_entries())
 def test_base_value_passes_check(component: str, key: str, value: object) -> None:
-    assert load_catalog(component, VERSIONS[component]).check(key, value) is None
+    assert load_catalog(component, base_version(component)).check(key, value) is None
 
 
 @pytest.mark.parametrize("component", list(BASE_SECTIONS))
 def test_base_keys_are_known(component: str) -> None:
-    known = set(load_catalog(component, VERSIONS[component]).keys())
+    known = set(load_catalog(component, base_version(component)).keys())
     assert set(base_config(component)) - known == set()
 
 
@@ -389,20 +569,20 @@ def reference(file_name: str) -> dict[str, dict[str, Any]]:
     return data
 
 
-@pytest.mark.parametrize(("component", "spec"), all_specs())
-def test_matches_upstream(component: str, spec: KeySpec) -> None:
+@pytest.mark.parametrize(("component", "version", "spec"), all_specs())
+def test_matches_upstream(component: str, version: str, spec: KeySpec) -> None:
     shared("reference/configs", "upstream cross-check not run")
-    if component in KAFKA_FILES:
-        check_kafka(spec, reference(KAFKA_FILES[component]))
+    if component in KAFKA_SUFFIX:
+        check_kafka(spec, reference(kafka_reference(component, version)), version)
     elif component == "zookeeper":
         check_zookeeper(spec, reference("zookeeper-3.8.json"))
     else:
         check_librdkafka(spec)
 
 
-def check_kafka(spec: KeySpec, ref: dict[str, dict[str, Any]]) -> None:
+def check_kafka(spec: KeySpec, ref: dict[str, dict[str, Any]], version: str) -> None:
     up = ref.get(spec.name)
-    assert up is not None, f"{spec.name} is not in the Kafka 3.9 docs"
+    assert up is not None, f"{spec.name} is not in the Kafka {version} docs"
     assert spec.type == up["type"]
     assert spec.default == kafka_default(up)
     rng = kafka_valid_values(up["valid_values"])
@@ -429,14 +609,25 @@ def kafka_default(up: dict[str, Any]) -> str | None:
 
 
 def kafka_valid_values(text: str) -> tuple[float | None, float | None, set[str] | None] | None:
-    """(min, max, choices) as the docs state them; None when they state none or only prose."""
+    """(min, max, choices) as the docs state them; None when they state none or only prose. A range with
+    one more value ("[1,...,9] or -1") is its integers plus that value, bounds included."""
     bounds = re.fullmatch(r"\[(-?[\d.]+),\.\.\.(?:,(-?[\d.]+))?\]", text)
     if bounds:
         return float(bounds[1]), None if bounds[2] is None else float(bounds[2]), None
+    plus_one = re.fullmatch(r"\[(-?\d+),\.\.\.,(-?\d+)\] or (-?\d+)", text)
+    if plus_one:
+        values = {int(plus_one[3]), *range(int(plus_one[1]), int(plus_one[2]) + 1)}
+        return float(min(values)), float(max(values)), {str(v) for v in values}
     listed = re.fullmatch(r"(?:\(case insensitive\) )?\[([^\]]*)\]", text)
     if listed:
-        return None, None, {item.strip() for item in listed[1].split(",")}
+        return None, None, {upstream_form(item.strip()) for item in listed[1].split(",")}
     return None
+
+
+def upstream_form(item: str) -> str:
+    for theirs, ours in UPSTREAM_FORMS.items():
+        item = item.replace(theirs, ours)
+    return item
 
 
 def check_zookeeper(spec: KeySpec, ref: dict[str, dict[str, Any]]) -> None:

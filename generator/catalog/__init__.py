@@ -1,32 +1,26 @@
 """The project's own catalog of configuration keys, with type and range checks.
 
-Each YAML file beside this module lists the keys one component accepts, curated by hand: type, default
-(as upstream documents it), documented range or allowed values, and a one-line description.
+Each YAML file beside this module lists the keys one component version accepts, curated by hand: type,
+default (as upstream documents it), documented range or allowed values, and a one-line description. Each
+file says at its top which `component:` and `version:` it describes; load_catalog finds the files by that.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from generator.compiled import file_stamp, load_data
 from generator.suggest import closest
 
-__all__ = ["Catalog", "KeySpec", "load_catalog"]
-
-# component -> {version: file name}
-_FILES: Mapping[str, Mapping[str, str]] = {
-    "kafka-broker": {"3.9": "kafka-3.9-broker.yaml"},
-    "kafka-producer": {"3.9": "kafka-3.9-producer.yaml"},
-    "kafka-consumer": {"3.9": "kafka-3.9-consumer.yaml"},
-    "zookeeper": {"3.8": "zookeeper-3.8.yaml"},
-    "librdkafka": {"2": "librdkafka-2.yaml"},
-}
+__all__ = ["Catalog", "KeySpec", "catalog_files", "load_catalog"]
 
 # Bit width of the integer types: values must also fit the Java (or C int) type the software parses into.
 _INT_BITS = {"short": 16, "int": 32, "long": 64, "integer": 32}
@@ -142,8 +136,28 @@ def _check_int_width(type_name: str, value: int) -> str | None:
 def _check_choices(spec: KeySpec, items: list[str]) -> str | None:
     if spec.choices is None:
         return None
-    bad = next((item for item in items if item not in spec.choices), None)
+    bad = next((item for item in items if not _is_choice(spec.choices, item)), None)
     return None if bad is None else f"must be one of {', '.join(spec.choices)}; got {bad!r}"
+
+
+# A choice may hold a placeholder for a family of values, e.g. the consumer's by_duration:<duration>.
+# <duration>: an ISO-8601 duration as java.time.Duration parses it (days to seconds), without a sign.
+_FORMS = {"<duration>": r"P(?=\d|T\d)(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+(?:[.,]\d{0,9})?S)?)?"}
+
+
+def _is_choice(choices: tuple[str, ...], item: str) -> bool:
+    """`item` is a plain choice, or fits one holding a placeholder (which is no value itself)."""
+    return any(item == choice if (rx := _form(choice)) is None else rx.fullmatch(item) for choice in choices)
+
+
+@functools.cache
+def _form(choice: str) -> re.Pattern[str] | None:
+    if not any(placeholder in choice for placeholder in _FORMS):
+        return None
+    pattern = re.escape(choice)
+    for placeholder, rx in _FORMS.items():
+        pattern = pattern.replace(re.escape(placeholder), rx)
+    return re.compile(pattern)
 
 
 def _list_items(value: object) -> list[str] | None:
@@ -168,19 +182,44 @@ def _num(x: float) -> str:
 @functools.cache
 def load_catalog(component: str, version: str) -> Catalog:
     """Load (once per process) the catalog of `component` at `version`, e.g. ("kafka-broker", "3.9")."""
-    versions = _FILES.get(component)
-    if versions is None or version not in versions:
-        known = ", ".join(f"{c} {v}" for c, vs in _FILES.items() for v in vs)
+    files = catalog_files()
+    file_name = files.get((component, version))
+    if file_name is None:
+        known = ", ".join(f"{c} {v}" for c, v in files)
         raise ValueError(f"no catalog for {component} {version} (known: {known})")
-    data = load_data(
-        f"catalog-{component}-{version}", [file_stamp(_FOLDER / versions[version])], lambda: _parse(versions[version])
-    )
+    data = load_data(f"catalog-{component}-{version}", [file_stamp(_FOLDER / file_name)], lambda: _parse(file_name))
     if data.get("component") != component or str(data.get("version")) != version:
-        raise ValueError(f"{versions[version]} does not describe {component} {version}")
-    return Catalog(component, version, _parse_specs(versions[version], data["keys"]))
+        raise ValueError(f"{file_name} does not describe {component} {version}")
+    return Catalog(component, version, _parse_specs(file_name, data["keys"]))
 
 
 _FOLDER = Path(__file__).parent
+
+
+@functools.cache
+def catalog_files() -> Mapping[tuple[str, str], str]:
+    """(component, version) -> file name, for every *.yaml beside this module, sorted; read once per process
+    (from the compiled cache while no file changed). Two files describing the same pair are refused."""
+    paths = sorted(_FOLDER.glob("*.yaml"))
+    found = load_data("catalog-files", [file_stamp(p) for p in paths], lambda: {"files": [_header(p) for p in paths]})
+    files: dict[tuple[str, str], str] = {}
+    for component, version, file_name in sorted(found["files"]):
+        if (component, version) in files:
+            raise ValueError(f"{files[component, version]} and {file_name} both describe {component} {version}")
+        files[component, version] = file_name
+    return MappingProxyType(files)
+
+
+def _header(path: Path) -> list[str]:
+    """[component, version, file name] from the lines above the file's `keys:`, without parsing the keys."""
+    import yaml
+
+    with path.open(encoding="utf-8") as lines:
+        head = "".join(itertools.takewhile(lambda line: not line.startswith("keys:"), lines))
+    data = yaml.safe_load(head)
+    if not isinstance(data, dict) or not data.get("component") or data.get("version") is None:
+        raise ValueError(f"{path.name}: no `component:` and `version:` at its top")
+    return [str(data["component"]), str(data["version"]), path.name]
 
 
 def _parse(file_name: str) -> dict[str, Any]:
