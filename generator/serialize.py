@@ -1,7 +1,7 @@
 """Canonical text forms: the same data always gives the same bytes (sorted, LF, final newline).
 
 Over 300 lines on purpose: YAML, properties and JSON are one promise (determinism), and the fast YAML
-path sits beside the PyYAML definition it is held to byte for byte (tests/test_serialize.py).
+path sits beside the PyYAML definition it is held to byte for byte (tests/engine/test_serialize.py).
 """
 
 from __future__ import annotations

@@ -62,13 +62,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
-# The README smoke test (tests/test_readme.py) runs `make test` in a clean copy with this set to 1:
+# The README smoke test (tests/behaviour/test_readme.py) runs `make test` in a clean copy with this set to 1:
 # every prerequisite of `make test` is built and installed there, then only the readme_smoke tests run.
 README_RUN = "KAFKA_PROFILES_README_RUN"
 # Tests of other files that show the bootstrap worked, marked readme_smoke here (in every run, so
 # `pytest -m readme_smoke` shows the selection): the installed generator renders the golden output,
 # kube-score (Go, `make scanners`) scans it, the probe script runs under Debian's busybox. The checks
-# of tests/test_readme.py marked readme_smoke cover the rest (checkov, the control plane, the packages).
+# of tests/behaviour/test_readme.py marked readme_smoke cover the rest (checkov, the control plane, the packages).
 # Each is the node id from its file name on, so that moving a file to another folder keeps it.
 README_SMOKE = (
     "test_golden.py::test_fresh_render_matches_committed_output[high-availability]",

@@ -20,7 +20,7 @@ import generator.catalog as catalog_module
 from generator.catalog import Catalog, KeySpec, catalog_files, load_catalog
 from tests.conftest import SHARED, shared, write
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 REFERENCE = SHARED / "reference" / "configs"
 
 # Every catalog file, by the (component, version) it declares at its top; test_catalog_files_* checks this
