@@ -72,14 +72,22 @@ class Merged:
         return self.notes.get(self.source_of(key), {}).get(key)
 
     def source_of(self, key: str) -> str:
-        """The layer that set `key` last, or the nearest parent's setter for keys inside a list."""
+        """The layer that set `key` last; for a key inside a list, the nearest parent's setter; for a
+        mapping (an unknown section a --set created), the last layer that set anything inside it."""
         parts = key.split(".")
         while parts:
             settings = self.provenance.get(".".join(parts))
             if settings:
                 return settings[-1][0]
             parts.pop()
-        return "profiles/base.yaml"
+        inside = {
+            source
+            for dotted, settings in self.provenance.items()
+            if dotted.startswith(f"{key}.")
+            for source, _ in settings
+        }
+        order = list(self.notes)  # the layers, in merge order
+        return max(inside, key=order.index) if inside else "profiles/base.yaml"
 
 
 def discover(profiles_dir: Path) -> dict[str, ProfileInfo]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -312,4 +313,15 @@ def test_development_without_zones_has_no_zone_findings() -> None:
     assert errors("development", "kafka.rackAware=true") == [
         "error: kafka.rackAware: true with no cluster.zones; allowed: false, or list the zones (set by --set "
         "kafka.rackAware=true) [R22]"
+    ]
+
+
+def test_unknown_section_names_the_layer_that_wrote_into_it(run: Any, tmp_path: Path) -> None:
+    """A misspelt top-level section exists only in the layer that set something inside it: the error
+    names that layer, not base.yaml (which never had it)."""
+    result = run("render", "ha", "--set", "xkafka.replicas=3", "--out", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: xkafka: unknown parameter (did you mean kafka?); known here: clients, cluster, kafka, workload, "
+        "zookeeper (set by --set xkafka.replicas=3)"
     ]
