@@ -54,7 +54,7 @@ def image_facts(repository: str) -> ImageFacts:
 
 
 def facts_for_image(reference: str) -> ImageFacts | None:
-    """The facts of an image reference (`registry:5000/apache/kafka:3.9.1@sha256:...`), by its repository's
+    """The facts of an image reference (`registry:5000/apache/kafka:3.9.2@sha256:...`), by its repository's
     last two path parts or its last one; None for an image we know nothing about."""
     name = reference.split("@", 1)[0]
     last = name.rsplit("/", 1)[-1]

@@ -56,7 +56,7 @@ def tag_names_version(tag: str, version: str) -> bool:
     """Whether an image tag deploys `version`. The key catalogs, the version label, the start scripts
     (ZooKeeper's home folder is named by its version) and the tests all assume the image runs exactly
     the configured version, so a tag must say so: the version itself, or the version, a hyphen and the
-    site's suffix for its own build of that release (3.9.1-custom)."""
+    site's suffix for its own build of that release (3.9.2-custom)."""
     return tag == version or (tag.startswith(f"{version}-") and len(tag) > len(version) + 1)
 
 

@@ -374,7 +374,7 @@ def test_durable_producer() -> None:
 
 def test_zookeeper_mode_targets_kafka_39() -> None:
     """C07: ZooKeeper mode renders Kafka 3.9 (the last line with ZooKeeper); 4.x is refused here."""
-    assert pod("durability", "kafka")["containers"][0]["image"] == "apache/kafka:3.9.1"
+    assert pod("durability", "kafka")["containers"][0]["image"] == "apache/kafka:3.9.2"
     from generator.errors import GeneratorError
 
     with pytest.raises(GeneratorError):

@@ -84,7 +84,7 @@ def base_config(component: str) -> dict[str, Any]:
 
 
 def base_version(component: str) -> str:
-    """The catalog line base.yaml's own version picks for `component` (3.9.1 -> 3.9), as the generator does."""
+    """The catalog line base.yaml's own version picks for `component` (3.9.2 -> 3.9), as the generator does."""
     return ".".join(str(base_yaml()[BASE_VERSION_FROM[component]]["version"]).split(".")[:2])
 
 

@@ -228,7 +228,7 @@ def test_throughput_clients_in_both_families() -> None:
 def test_image_digest_pins_the_image() -> None:
     digest = "sha256:" + "a" * 64
     result = build(Request("durability", sets=(f"kafka.image.digest={digest}",)))
-    assert f"image: apache/kafka:3.9.1@{digest}" in result.files["kubernetes/kafka/statefulset.yaml"]
+    assert f"image: apache/kafka:3.9.2@{digest}" in result.files["kubernetes/kafka/statefulset.yaml"]
 
 
 def test_undefined_template_variable_names_template_and_line(sources: Sources) -> None:

@@ -11,10 +11,10 @@ from .inputs import Pinned
 from .tools import JavaRuntime
 
 GOOD = [
-    "kafka_2.13-3.9.1.jar",
-    "kafka-clients-3.9.1.jar",
-    "kafka-tools-3.9.1.jar",
-    "kafka-tools-api-3.9.1.jar",
+    "kafka_2.13-3.9.2.jar",
+    "kafka-clients-3.9.2.jar",
+    "kafka-tools-3.9.2.jar",
+    "kafka-tools-api-3.9.2.jar",
     "zookeeper-3.8.4.jar",
     "zookeeper-jute-3.8.4.jar",
     "slf4j-api-1.7.36.jar",
@@ -29,20 +29,20 @@ def folder_with(tmp_path: Path, jars: list[str]) -> Path:
 
 
 def test_expected_jars_pass(tmp_path: Path) -> None:
-    check_versions(folder_with(tmp_path, GOOD), "3.9.1", "3.8.4")
+    check_versions(folder_with(tmp_path, GOOD), "3.9.2", "3.8.4")
 
 
 @pytest.mark.parametrize(
     ("extra", "complaint"),
     [
         ("zookeeper-3.6.4.jar", "zookeeper: wanted 3.8.4"),  # Kafka's own ZooKeeper slipped in
-        ("kafka_2.13-3.9.0.jar", "kafka_2.13: wanted 3.9.1"),
+        ("kafka_2.13-3.9.0.jar", "kafka_2.13: wanted 3.9.2"),
         ("logback-classic-1.2.13.jar", "slf4j bindings"),
     ],
 )
 def test_other_versions_fail_loudly(tmp_path: Path, extra: str, complaint: str) -> None:
     with pytest.raises(ArtifactError, match=complaint):
-        check_versions(folder_with(tmp_path, [*GOOD, extra]), "3.9.1", "3.8.4")
+        check_versions(folder_with(tmp_path, [*GOOD, extra]), "3.9.2", "3.8.4")
 
 
 @pytest.mark.realcluster

@@ -21,7 +21,7 @@ STATEFULSET = "kubernetes/kafka/statefulset.yaml"
 DIGEST = "sha256:" + "0123456789abcdef" * 4
 RELOCATED = (
     "kafka.image.repository=registry.example.com:5000/apache/kafka",
-    "kafka.image.tag=3.9.1-custom",
+    "kafka.image.tag=3.9.2-custom",
     f"kafka.image.digest={DIGEST}",
 )
 
@@ -46,13 +46,13 @@ def test_defaults_render_the_committed_statefulset_byte_for_byte() -> None:
         committed = (REPO / "output" / folder / STATEFULSET).read_text(encoding="utf-8")
         assert result.files[STATEFULSET] == committed
         assert not {"imagePullSecrets", "nodeSelector", "priorityClassName", "tolerations"} & set(pod(result))
-        assert pod(result)["containers"][0]["image"] == "apache/kafka:3.9.1"
+        assert pod(result)["containers"][0]["image"] == "apache/kafka:3.9.2"
 
 
 def test_an_image_from_a_registry_with_a_port_keeps_its_tag_and_digest() -> None:
     result = rendered(*RELOCATED)
     assert (
-        f"          image: registry.example.com:5000/apache/kafka:3.9.1-custom@{DIGEST}\n"
+        f"          image: registry.example.com:5000/apache/kafka:3.9.2-custom@{DIGEST}\n"
         "          imagePullPolicy: IfNotPresent\n"
     ) in result.files[STATEFULSET]
     assert "17 Kubernetes resources valid against 1.35 and 1.37 (strict)" in result.summary
@@ -60,8 +60,8 @@ def test_an_image_from_a_registry_with_a_port_keeps_its_tag_and_digest() -> None
 
 def test_the_tag_defaults_to_the_version_so_the_image_follows_it() -> None:
     result = rendered("kafka.image.repository=registry.example.com:5000/apache/kafka")
-    assert pod(result)["containers"][0]["image"] == "registry.example.com:5000/apache/kafka:3.9.1"
-    assert pod(rendered("kafka.image.tag=3.9.1"))["containers"][0]["image"] == "apache/kafka:3.9.1"
+    assert pod(result)["containers"][0]["image"] == "registry.example.com:5000/apache/kafka:3.9.2"
+    assert pod(rendered("kafka.image.tag=3.9.2"))["containers"][0]["image"] == "apache/kafka:3.9.2"
 
 
 def test_pull_secrets_priority_class_node_selector_and_tolerations_render_in_the_pod_template() -> None:
@@ -132,8 +132,8 @@ REPOSITORY_TEXT = (
         ("Registry.example.com/apache/kafka", "'Registry.example.com/apache/kafka'"),  # uppercase
         ("apache/Kafka", "'apache/Kafka'"),
         ("'my registry/apache/kafka'", "'my registry/apache/kafka'"),  # a space
-        ("apache/kafka:3.9.1", "'apache/kafka:3.9.1'"),  # a tag inside the repository
-        ("registry.example.com:5000/apache/kafka:3.9.1", "'registry.example.com:5000/apache/kafka:3.9.1'"),
+        ("apache/kafka:3.9.2", "'apache/kafka:3.9.2'"),  # a tag inside the repository
+        ("registry.example.com:5000/apache/kafka:3.9.2", "'registry.example.com:5000/apache/kafka:3.9.2'"),
         ('"registry.example.com:5000/apache/kafka:"', "'registry.example.com:5000/apache/kafka:'"),  # trailing colon
         ("registry.example.com:/apache/kafka", "'registry.example.com:/apache/kafka'"),  # a colon without a port
         ("registry.example.com:65536/apache/kafka", "'registry.example.com:65536/apache/kafka'"),
@@ -154,32 +154,32 @@ def test_a_bad_repository_is_one_line_naming_the_key(value: str, shown: str) -> 
     [
         (
             "kafka.image.tag=latest",
-            "kafka.image.tag: 'latest' does not name kafka.version 3.9.1; allowed: null (the version), 3.9.1, or "
-            "3.9.1-<suffix> such as 3.9.1-custom: the key catalog, the labels and the start scripts assume the image "
-            "runs 3.9.1, so set kafka.version to the release the image holds (set by --set kafka.image.tag=latest)",
+            "kafka.image.tag: 'latest' does not name kafka.version 3.9.2; allowed: null (the version), 3.9.2, or "
+            "3.9.2-<suffix> such as 3.9.2-custom: the key catalog, the labels and the start scripts assume the image "
+            "runs 3.9.2, so set kafka.version to the release the image holds (set by --set kafka.image.tag=latest)",
         ),
         (
             "kafka.image.tag=3.9.0",
-            "kafka.image.tag: '3.9.0' does not name kafka.version 3.9.1; allowed: null (the version), 3.9.1, or "
-            "3.9.1-<suffix> such as 3.9.1-custom: the key catalog, the labels and the start scripts assume the image "
-            "runs 3.9.1, so set kafka.version to the release the image holds (set by --set kafka.image.tag=3.9.0)",
+            "kafka.image.tag: '3.9.0' does not name kafka.version 3.9.2; allowed: null (the version), 3.9.2, or "
+            "3.9.2-<suffix> such as 3.9.2-custom: the key catalog, the labels and the start scripts assume the image "
+            "runs 3.9.2, so set kafka.version to the release the image holds (set by --set kafka.image.tag=3.9.0)",
         ),
         (
-            "kafka.image.tag=3.9.10",
-            "kafka.image.tag: '3.9.10' does not name kafka.version 3.9.1; allowed: null (the version), 3.9.1, or "
-            "3.9.1-<suffix> such as 3.9.1-custom: the key catalog, the labels and the start scripts assume the image "
-            "runs 3.9.1, so set kafka.version to the release the image holds (set by --set kafka.image.tag=3.9.10)",
+            "kafka.image.tag=3.9.20",
+            "kafka.image.tag: '3.9.20' does not name kafka.version 3.9.2; allowed: null (the version), 3.9.2, or "
+            "3.9.2-<suffix> such as 3.9.2-custom: the key catalog, the labels and the start scripts assume the image "
+            "runs 3.9.2, so set kafka.version to the release the image holds (set by --set kafka.image.tag=3.9.20)",
         ),
         (
-            "kafka.image.tag=3.9.1-",
-            "kafka.image.tag: '3.9.1-' does not name kafka.version 3.9.1; allowed: null (the version), 3.9.1, or "
-            "3.9.1-<suffix> such as 3.9.1-custom: the key catalog, the labels and the start scripts assume the image "
-            "runs 3.9.1, so set kafka.version to the release the image holds (set by --set kafka.image.tag=3.9.1-)",
+            "kafka.image.tag=3.9.2-",
+            "kafka.image.tag: '3.9.2-' does not name kafka.version 3.9.2; allowed: null (the version), 3.9.2, or "
+            "3.9.2-<suffix> such as 3.9.2-custom: the key catalog, the labels and the start scripts assume the image "
+            "runs 3.9.2, so set kafka.version to the release the image holds (set by --set kafka.image.tag=3.9.2-)",
         ),
         (
-            "kafka.image.tag=3.9.1:x",
-            "kafka.image.tag: '3.9.1:x' is not valid; expected null (the version), or an image tag that is the "
-            "version or starts with it and a hyphen (3.9.1-custom) (set by --set kafka.image.tag=3.9.1:x)",
+            "kafka.image.tag=3.9.2:x",
+            "kafka.image.tag: '3.9.2:x' is not valid; expected null (the version), or an image tag that is the "
+            "version or starts with it and a hyphen (3.9.2-custom) (set by --set kafka.image.tag=3.9.2:x)",
         ),
         (
             "kafka.image.tag=3.9",
@@ -302,23 +302,23 @@ def test_the_tag_error_reaches_the_command_line_as_one_line(run: Any) -> None:
     result = run("render", "ha", "--out", "/nonexistent/never-written", "--set", "kafka.image.tag=latest")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "error: kafka.image.tag: 'latest' does not name kafka.version 3.9.1; allowed: null (the version), 3.9.1, or "
-        "3.9.1-<suffix> such as 3.9.1-custom: the key catalog, the labels and the start scripts assume the image "
-        "runs 3.9.1, so set kafka.version to the release the image holds (set by --set kafka.image.tag=latest)"
+        "error: kafka.image.tag: 'latest' does not name kafka.version 3.9.2; allowed: null (the version), 3.9.2, or "
+        "3.9.2-<suffix> such as 3.9.2-custom: the key catalog, the labels and the start scripts assume the image "
+        "runs 3.9.2, so set kafka.version to the release the image holds (set by --set kafka.image.tag=latest)"
     ]
 
 
 @pytest.mark.parametrize(
     "reference",
     [
-        "apache/kafka:3.9.1",
-        "docker.io/apache/kafka:3.9.1",
-        "registry.example.com:5000/apache/kafka:3.9.1",
-        "registry.example.com:5000/apache/kafka:3.9.1-custom",
-        f"registry.example.com:5000/apache/kafka:3.9.1-custom@{DIGEST}",
+        "apache/kafka:3.9.2",
+        "docker.io/apache/kafka:3.9.2",
+        "registry.example.com:5000/apache/kafka:3.9.2",
+        "registry.example.com:5000/apache/kafka:3.9.2-custom",
+        f"registry.example.com:5000/apache/kafka:3.9.2-custom@{DIGEST}",
         f"registry.example.com:5000/apache/kafka@{DIGEST}",
         "registry.example.com:5000/apache/kafka",
-        "localhost:5000/mirror/apache/kafka:3.9.1",
+        "localhost:5000/mirror/apache/kafka:3.9.2",
     ],
 )
 def test_a_relocated_reference_is_still_the_apache_kafka_image(reference: str) -> None:
@@ -332,7 +332,7 @@ def test_the_state_path_invariant_still_fires_for_a_relocated_image() -> None:
     manifests = {p: copy.deepcopy(m) for p, m in result.manifests.items() if p.startswith("kubernetes/")}
     assert check_objects(manifests, result.models) == []
     container = manifests[STATEFULSET]["spec"]["template"]["spec"]["containers"][0]
-    assert container["image"] == f"registry.example.com:5000/apache/kafka:3.9.1-custom@{DIGEST}"
+    assert container["image"] == f"registry.example.com:5000/apache/kafka:3.9.2-custom@{DIGEST}"
     for mount in container["volumeMounts"]:
         if mount["name"] == "data":
             mount["mountPath"] = "/var/lib/kafka"  # shallower than the image's VOLUME /var/lib/kafka/data
