@@ -110,10 +110,10 @@ $(CONTROLPLANE)/.built: tools/controlplane/go.mod tools/controlplane/go.sum tool
 	@touch $@
 
 # Timings against the Helm engine into docs/benchmarks.md (a benchmark, not a test; a few minutes).
-# BENCH_BEFORE: the revisions measured in the "before" columns (empty: none): the first generator,
-# the tree before validators and templates were compiled once and kept (generator/compiled.py), and
-# the tree before issue #10 (deployable output), which also runs head to head with this one.
-BENCH_BEFORE ?= 771919b d4b85bf
+# BENCH_BEFORE: the revisions measured in the "before" columns (empty: none): the tree before issue #10
+# (deployable output) and the tree before issue #11 (engine and components), the last of them also runs
+# head to head with this one.
+BENCH_BEFORE ?= d4b85bf 771919b
 BENCH_STAMP := $(VENV)/.bench-installed
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
