@@ -11,7 +11,6 @@ annotations; a schema that puts a rule there would make the two disagree, and th
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping
 from functools import cache
@@ -55,20 +54,24 @@ def _compiled(kind: str, schema_file: Path, referenced: tuple[tuple[str, Path], 
     return validate
 
 
-def compiled_validator_for(kind: str, schema_text: str) -> Validator:
-    """A validator of a schema assembled in memory (no $refs to other documents), cached by its text."""
-    return _compiled_text(kind, schema_text)
+def compiled_validator_for(kind: str, stamps: tuple[str, ...], schema_text: Callable[[], str]) -> Validator:
+    """A validator of a schema assembled in memory (no $refs to other documents), kept by `stamps` (what
+    the schema is made from, e.g. its fragments' file stamps): the text is only made when compiling."""
+    found = _ASSEMBLED.get((kind, stamps))
+    if found is None:
+        found = _ASSEMBLED[(kind, stamps)] = _compiled_text(kind, stamps, schema_text)
+    return found
 
 
-@cache
-def _compiled_text(kind: str, schema_text: str) -> Validator:
-    digest = hashlib.sha256(schema_text.encode("utf-8")).hexdigest()
-    stamps = [fastjsonschema.VERSION, repr(sorted(_OPTIONS.items())), f"sha256:{digest}"]
+_ASSEMBLED: dict[tuple[str, tuple[str, ...]], Validator] = {}  # once per process, like _compiled
 
+
+def _compiled_text(kind: str, stamps: tuple[str, ...], schema_text: Callable[[], str]) -> Validator:
     def source() -> str:
-        return str(fastjsonschema.compile_to_code(json.loads(schema_text), **_OPTIONS))
+        return str(fastjsonschema.compile_to_code(json.loads(schema_text()), **_OPTIONS))
 
-    namespace = run_module(load_code(kind, stamps, source))
+    code = load_code(kind, [fastjsonschema.VERSION, repr(sorted(_OPTIONS.items())), *stamps], source)
+    namespace = run_module(code)
     validate: Validator = next(v for k, v in namespace.items() if k.startswith("validate") and callable(v))
     return validate
 

@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from generator.core.component import Component
@@ -75,13 +76,26 @@ def _free_maps(components: tuple[Component, ...]) -> frozenset[str]:
 def schema_findings(params: dict[str, Any], components: Sequence[Component], source_of: Any) -> list[Finding]:
     from generator.schemacode import Refused, compiled_validator_for
 
-    text = schema_text(components)
     try:
-        compiled_validator_for("params", text)(params)
+        compiled_validator_for("params", fragment_stamps(components), lambda: schema_text(components))(params)
         return []
     except Refused:
         pass  # the reference validator below names every problem
-    return list(_reference_findings(params, text, source_of))
+    return list(_reference_findings(params, schema_text(components), source_of))
+
+
+def fragment_stamps(components: Sequence[Component]) -> tuple[str, ...]:
+    """What the assembled schema is made of, without reading it: each fragment file's stamp, in order
+    (a component without one adds its name, so the set of components counts too)."""
+    from generator.compiled import file_stamp
+
+    return (
+        file_stamp(Path(__file__)),  # the wrapper `assembled` puts around the fragments
+        *(
+            file_stamp(c.folder / "schema.json") if (c.folder / "schema.json").is_file() else f"{c.name}:-"
+            for c in components
+        ),
+    )
 
 
 def _reference_findings(params: dict[str, Any], text: str, source_of: Any) -> Iterator[Finding]:

@@ -28,7 +28,7 @@ from jinja2.bccache import bc_magic
 from generator import schemacode
 from generator.compiled import CACHE_ENV
 from generator.core.render import shared_environment as _shared_environment
-from generator.core.schema import _validator_class, schema_text
+from generator.core.schema import _validator_class, fragment_stamps, schema_text
 from generator.k8s.schemas import DEFINITIONS_ID, _schema_file, _schema_folder, _validator
 from generator.profiles import discover
 from generator.schemacode import Refused, compiled_validator, compiled_validator_for
@@ -58,7 +58,8 @@ def verdicts(subject: str, original: Any, document: Any) -> list[tuple[str, Verd
     if subject == "params":
         text = schema_text(Sources().components())
         reference = _validator_class(text)(json.loads(text))
-        return [("", verdict(compiled_validator_for("params", text), reference, document))]
+        compiled = compiled_validator_for("params", fragment_stamps(Sources().components()), lambda: text)
+        return [("", verdict(compiled, reference, document))]
     found = []
     for version in VERSIONS:
         schema_file = _schema_file(original["kind"], original["apiVersion"], version)
