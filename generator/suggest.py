@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 CUTOFF = 0.75  # difflib's similarity ratio: a dropped, doubled or swapped letter passes; another word does not
@@ -10,6 +9,8 @@ CUTOFF = 0.75  # difflib's similarity ratio: a dropped, doubled or swapped lette
 
 def closest(name: str, choices: Iterable[str]) -> str | None:
     """The choice most like `name` (letter case aside), or None when none is close enough to help."""
+    import difflib  # only a refusal needs it; every render imports this module
+
     by_folded: dict[str, str] = {}
     for choice in choices:
         by_folded.setdefault(choice.casefold(), choice)

@@ -8,7 +8,6 @@ account without a rule knowing them); checks run over the rendered files, before
 from __future__ import annotations
 
 import importlib
-import pkgutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -30,8 +29,9 @@ def builtin_components() -> tuple[Component, ...]:
     """Every package under generator/components/ that defines COMPONENT, in dependency order."""
     package = importlib.import_module(COMPONENTS_PACKAGE)
     found = []
-    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"{COMPONENTS_PACKAGE}.{info.name}")
+    folders = sorted(p for root in package.__path__ for p in Path(root).iterdir() if (p / "__init__.py").is_file())
+    for folder in folders:
+        module = importlib.import_module(f"{COMPONENTS_PACKAGE}.{folder.name}")
         component = getattr(module, "COMPONENT", None)
         if isinstance(component, Component):
             found.append(component)

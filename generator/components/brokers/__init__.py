@@ -37,7 +37,7 @@ class Broker:
     selector: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: one per build
 class BrokersModel:
     spec: Mapping[str, Any]  # the kafka parameters, read-only
     version: str

@@ -22,7 +22,7 @@ class Workload:
     partitions_per_broker_budget: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: one per build
 class ClusterModel:
     names: Names
     namespace: str

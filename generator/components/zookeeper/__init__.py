@@ -30,7 +30,7 @@ class Server:
     host: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity: one per build
 class ZookeeperModel:
     spec: Mapping[str, Any]  # the zookeeper parameters, read-only
     version: str
