@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from generator.core.configfile import ConfigFile
 from generator.core.findings import Finding, Where
@@ -54,8 +54,7 @@ class Rendered:
     owners: dict[str, str] = field(default_factory=dict)  # output path -> component name
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """A rendered file that breaks a check; `key` names the input that caused it, when one did."""
 
     path: str

@@ -9,15 +9,16 @@ the file holds the derived one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from generator.core.findings import Finding, Where
 from generator.core.frozen import thaw
 
+EMPTY: Mapping[str, Any] = MappingProxyType({})  # the default of a mapping field: shared, read-only
 
-@dataclass(frozen=True)
-class Section:
+
+class Section(NamedTuple):
     name: str  # "listeners"
     why: str  # what the values follow: "derived from <section>.ports"
     values: Mapping[str, Any]  # written into the file (None: the key's default, not written)
@@ -29,8 +30,7 @@ class Section:
         return key in self.values or key in self.at_start or key.startswith(self.prefixes)
 
 
-@dataclass(frozen=True)
-class ConfigFile:
+class ConfigFile(NamedTuple):
     path: str  # output path: "config/server.properties"
     owner: str  # component name
     format: str  # "properties" | "json"
@@ -39,7 +39,7 @@ class ConfigFile:
     sections: tuple[Section, ...] = ()
     catalog: tuple[str, str] | None = None  # (catalog component, version line) the keys are checked against
     header: bool = True  # a comment line naming the target (JSON has no comments)
-    defaults: Mapping[str, Any] = field(default_factory=dict)  # derived values for user keys left null
+    defaults: Mapping[str, Any] = EMPTY  # derived values for user keys left null
 
     def values(self) -> dict[str, Any]:
         """What the file holds: the user's keys that are not null (or their derived default), then every

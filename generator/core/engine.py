@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.core.component import Component, Models, Rendered, thaw
 from generator.core.configfile import ConfigFile, ownership_findings
@@ -59,8 +58,7 @@ def ordered(components: Sequence[Component]) -> tuple[Component, ...]:
     return tuple(done.values())
 
 
-@dataclass(frozen=True)
-class Derived:
+class Derived(NamedTuple):
     models: Models
     config_files: tuple[ConfigFile, ...]
 

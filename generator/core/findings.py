@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,7 @@ class Finding:
         return f"{self.key}: {self.message} (set by {self.source}){cited}"
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(NamedTuple):
     """Turns a dotted parameter key into a finding that names the layer that set it."""
 
     source_of: Callable[[str], str]

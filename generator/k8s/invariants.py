@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.core.component import Models, Problem, Rendered
+from generator.core.configfile import EMPTY
 from generator.images import facts_for_image
 from generator.k8s.objects import POD_NAME_LABEL
 from generator.serialize import parse_properties
@@ -113,12 +113,11 @@ def _statefulset(statefulset: dict[str, Any]) -> Iterator[str]:
 
 
 # Where each component keeps what must outlive its container: config keys and environment variables.
-@dataclass(frozen=True)
-class StatePaths:
+class StatePaths(NamedTuple):
     """Where a component keeps what must outlive its container: config keys per file, and environment
     variables. A component's model lists them as `state_paths`; the check reads them from the objects."""
 
-    keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # "server.properties" -> ("log.dirs",)
+    keys: Mapping[str, tuple[str, ...]] = EMPTY  # "server.properties" -> ("log.dirs",)
     env: tuple[str, ...] = ()
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.core.component import Models, Rule
 from generator.core.findings import Finding, Where
@@ -17,8 +16,7 @@ CONFIG_MOUNT = "/config"
 CONFIGMAP_HASH_LENGTH = 10  # hex digits of sha256, as short as Kustomize's generator suffix
 
 
-@dataclass(frozen=True)
-class Names:
+class Names(NamedTuple):
     cluster: str
     namespace: str
     domain: str
@@ -83,8 +81,7 @@ def with_ephemeral_storage(resources: Mapping[str, Any], size: str) -> dict[str,
     return {part: {**values, "ephemeral-storage": size} for part, values in resources.items()}
 
 
-@dataclass(frozen=True)
-class ConfigMapFiles:
+class ConfigMapFiles(NamedTuple):
     name: str  # the base name plus a digest of the files
     data: Mapping[str, str]  # file name -> text
 

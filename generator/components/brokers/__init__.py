@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.components.brokers.checks import budget_keeps_min_isr
 from generator.components.brokers.rules import RULES
@@ -29,8 +29,7 @@ LOGS_VOLUME = "256Mi"
 EPHEMERAL_STORAGE = "2560Mi"
 
 
-@dataclass(frozen=True)
-class Broker:
+class Broker(NamedTuple):
     id: int
     name: str  # pod and Service
     host: str

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.core.component import Component, Models, Problem, Rendered
 from generator.core.findings import Finding, Where
@@ -15,8 +15,7 @@ from generator.k8s.objects import Names
 from generator.k8s.schemas import kubernetes_problems
 
 
-@dataclass(frozen=True)
-class Workload:
+class Workload(NamedTuple):
     partitions_per_producer: int
     total_partitions: int
     partitions_per_broker_budget: int

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from generator.components.cluster import ClusterModel
 from generator.components.zookeeper.checks import budget_keeps_quorum
@@ -23,8 +23,7 @@ LOGS_VOLUME = "256Mi"
 EPHEMERAL_STORAGE = "1536Mi"
 
 
-@dataclass(frozen=True)
-class Server:
+class Server(NamedTuple):
     id: int  # myid: ordinal + 1
     pod: str
     host: str
