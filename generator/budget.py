@@ -185,6 +185,10 @@ class FailureBudget:
 
 def failure_budget(params: dict[str, Any]) -> FailureBudget:
     kafka, zk = params["kafka"], params["zookeeper"]
+    if (
+        kafka.get("mode") == "kraft"
+    ):  # the controllers' quorum in the ensemble's place (the sentences still say ZooKeeper)
+        zk = params["controllers"]
     config, producer = kafka["config"], params["clients"]["producer"]
     brokers, zones = kafka["replicas"], len(params["cluster"]["zones"])
     # null means the upstream default; a factor below 1 is refused by the replication factor rule

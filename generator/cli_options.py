@@ -4,6 +4,7 @@ like any bad input, is one `error: ...` line and exit 2)."""
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from functools import wraps
 from pathlib import Path
@@ -118,7 +119,10 @@ class ListsProfiles(click.Command):
             return  # `profiles` names the broken file; the help stays usable
         names = [f"{i.name} ({', '.join(i.aliases)})" if i.aliases else i.name for i in known.values()]
         with formatter.section("Profiles (aliases)"):
-            formatter.write_text(", ".join(names))
+            # Wrapped at spaces only: a name such as low-latency stays whole.
+            width = max((formatter.width or 80) - formatter.current_indent, 20)
+            for line in textwrap.wrap(", ".join(names), width, break_on_hyphens=False):
+                formatter.write(f"{'':>{formatter.current_indent}}{line}\n")
 
 
 IDENTITY_HELP = "even if brokers or ZooKeeper servers (and the PVCs named after them) would go or be renamed."

@@ -96,6 +96,11 @@ class Component:
         loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         return loaded
 
+    def enabled(self, params: Mapping[str, Any]) -> bool:
+        """Whether this target has the component at all (the parameters validated). A disabled one derives
+        no model, writes no file, renders no template and runs no rule, check or invariant."""
+        return True
+
     def derive(self, params: Mapping[str, Any], models: Models) -> Any:
         return None
 

@@ -61,17 +61,23 @@ def ordered(components: Sequence[Component]) -> tuple[Component, ...]:
 class Derived(NamedTuple):
     models: Models
     config_files: tuple[ConfigFile, ...]
+    disabled: frozenset[str] = frozenset()  # components this target does not have (Component.enabled)
+
+    def active(self, components: Sequence[Component]) -> list[Component]:
+        return [c for c in components if c.name not in self.disabled]
 
 
 def derive(params: Mapping[str, Any], components: Sequence[Component]) -> Derived:
     models = Models()
     files: list[ConfigFile] = []
-    for component in components:
+    disabled = frozenset(c.name for c in components if not c.enabled(params))
+    active = [c for c in components if c.name not in disabled]
+    for component in active:
         model = component.derive(params, models)
         models.add(component.name, model)
-    for component in components:
+    for component in active:
         files += component.config_files(models.by_name()[component.name], models)
-    return Derived(models, tuple(files))
+    return Derived(models, tuple(files), disabled)
 
 
 def findings(derived: Derived, components: Sequence[Component], where: Where) -> list[Finding]:
@@ -80,7 +86,7 @@ def findings(derived: Derived, components: Sequence[Component], where: Where) ->
     found += ownership_findings(list(derived.config_files), where)
     if any(f.level == "error" for f in found):
         return found
-    for component in components:
+    for component in derived.active(components):
         for rule in component.rules:
             found.extend(rule(derived.models, where))
     return found
@@ -135,6 +141,7 @@ def render(derived: Derived, components: Sequence[Component], templates_dir: Pat
     models = derived.models.by_name()
     base = {**models, "header": header}
     rendered = Rendered(config_files=list(derived.config_files))
+    components = derived.active(components)
     for file in derived.config_files:
         rendered.files[file.path] = _config_text(file, header)
         rendered.owners[file.path] = file.owner
@@ -142,7 +149,9 @@ def render(derived: Derived, components: Sequence[Component], templates_dir: Pat
     for component in components:
         for name in (n for n in templates[component.name] if not _is_object(n)):
             for path, extra in _instances(component, name, models[component.name]):
-                _add(rendered, path, render_text(env, name, {**base, **extra}), component.name)
+                text = render_text(env, name, {**base, **extra})
+                if text.strip():  # empty: an optional file this target does not have
+                    _add(rendered, path, text, component.name)
     for component in components:
         own = {p: t for p, t in rendered.files.items() if rendered.owners[p] == component.name}
         context = {**base, **component.context(models[component.name], derived.models, own)}
@@ -187,6 +196,7 @@ def _config_text(file: ConfigFile, header: str) -> str:
 def check(rendered: Rendered, derived: Derived, components: Sequence[Component], where: Where) -> str:
     """Every component's checks over the rendered output; raises with every problem, else the summary."""
     problems: list[str] = []
+    components = derived.active(components)
     for component in components:
         for run in (*component.checks, *component.invariants):
             problems += [p.line(where) for p in run(rendered, derived.models)]

@@ -149,7 +149,7 @@ def test_profiles_lists_names_aliases_and_summaries(run: Run) -> None:
     result = run("profiles")
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert names == ["development", "durability", "high-availability", "low-latency", "throughput"]
+    assert names == ["development", "durability", "high-availability", "kraft", "low-latency", "throughput"]
     assert "(alias: ha)" in result.stdout and "(aliases: ll, latency)" in result.stdout
 
 

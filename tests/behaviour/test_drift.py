@@ -252,7 +252,7 @@ def test_help_says_what_profiles_is_and_lists_them(run: Run, command: str) -> No
         "for example ha,throughput."
     ) in text
     assert (
-        "Profiles (aliases): development (dev), durability (durable), high-availability (ha), "
+        "Profiles (aliases): development (dev), durability (durable), high-availability (ha), kraft, "
         "low-latency (ll, latency), throughput (tp)"
     ) in text
 

@@ -118,8 +118,8 @@ def test_shipped_profiles_have_no_errors(profile: str) -> None:
         ),
         (
             ("kafka.replicsa=3",),
-            "error: kafka.replicsa: unknown parameter (did you mean replicas?); known here: config, gc, heap, image, "
-            "imagePullSecrets, minReadySeconds, nodeSelector, pdb, "
+            "error: kafka.replicsa: unknown parameter (did you mean replicas?); known here: clusterId, config, gc, heap, image, "
+            "imagePullSecrets, minReadySeconds, mode, nodeSelector, pdb, "
             "ports, priorityClassName, probes, rackAware, replicas, resources, rollout, storage, "
             "terminationGracePeriodSeconds, tolerations, version "
             "(set by --set kafka.replicsa=3)",
@@ -322,6 +322,6 @@ def test_unknown_section_names_the_layer_that_wrote_into_it(run: Any, tmp_path: 
     result = run("render", "ha", "--set", "xkafka.replicas=3", "--out", str(tmp_path))
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
-        "error: xkafka: unknown parameter (did you mean kafka?); known here: clients, cluster, kafka, workload, "
-        "zookeeper (set by --set xkafka.replicas=3)"
+        "error: xkafka: unknown parameter (did you mean kafka?); known here: clients, cluster, controllers, kafka, "
+        "workload, zookeeper (set by --set xkafka.replicas=3)"
     ]

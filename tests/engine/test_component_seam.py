@@ -98,7 +98,14 @@ def test_the_engine_names_no_component_and_no_kind() -> None:
     for path in sorted((REPO / "generator/core").glob("*.py")):
         found = [(n, line) for n, line in enumerate(path.read_text().splitlines(), 1) if words.search(line)]
         assert found == [], f"{path.relative_to(REPO)} names a component or a kind: {found}"
-    assert [c.name for c in builtin_components()] == ["cluster", "zookeeper", "brokers", "clients", "budget"]
+    assert [c.name for c in builtin_components()] == [
+        "cluster",
+        "zookeeper",
+        "controllers",
+        "brokers",
+        "clients",
+        "budget",
+    ]
 
 
 def test_modules_stay_small_or_say_why() -> None:

@@ -3,7 +3,7 @@ server.properties and the scripts that start a broker and tell when it is back i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -11,9 +11,11 @@ from typing import Any, NamedTuple
 from generator.components.brokers.checks import budget_keeps_min_isr
 from generator.components.brokers.rules import RULES
 from generator.components.cluster import ClusterModel
+from generator.components.controllers import ControllersModel, kraft
 from generator.components.zookeeper import ZookeeperModel
 from generator.core.component import Component, Models, freeze
 from generator.core.configfile import ConfigFile, Section
+from generator.core.findings import Finding, Where
 from generator.k8s import objects
 from generator.k8s.invariants import StatePaths
 
@@ -66,8 +68,13 @@ class BrokersModel:
     zone_label: str
     config_mount: str
     catalog_line: str
-    zookeeper_connect: str
+    zookeeper_connect: str  # "" in KRaft mode
     state_paths: StatePaths
+    kraft: bool = False  # kafka.mode: kraft (docs/kraft.md)
+    quorum_voters: str = ""  # controller.quorum.voters, KRaft only
+    cluster_id: str = ""
+    release_version: str = ""
+    node_id_base: int = 0  # broker node.id = ordinal, as broker.id in ZooKeeper mode
 
     @property
     def config(self) -> Mapping[str, Any]:
@@ -75,11 +82,23 @@ class BrokersModel:
         return config
 
 
+def version_has_zookeeper_mode(models: Models, where: Where) -> Iterator[Finding]:
+    """Kafka 4.0 removed ZooKeeper mode: a ZooKeeper-mode target runs 3.9 (C07)."""
+    kafka = models.get(BrokersModel)
+    if not kafka.kraft and not kafka.version.startswith("3.9."):
+        yield where.error(
+            "kafka.version",
+            f"{kafka.version} has no ZooKeeper mode (removed in Kafka 4.0); allowed: 3.9.x, or kafka.mode: kraft "
+            "(the kraft profile)",
+            "C07",
+        )
+
+
 class Brokers(Component):
     name = "brokers"
     keys = ("kafka",)
-    after = ("cluster", "zookeeper")
-    rules = (*RULES, objects.image_tag_rule("kafka", BrokersModel))
+    after = ("cluster", "zookeeper", "controllers")
+    rules = (*RULES, version_has_zookeeper_mode, objects.image_tag_rule("kafka", BrokersModel))
     invariants = (budget_keeps_min_isr,)
     identities = (("kafka", "broker", 0),)
 
@@ -104,6 +123,8 @@ class Brokers(Component):
         bootstrap_service = f"{names.cluster}-bootstrap"
         heap = kafka["heap"]["size"]
         gc_log = objects.gc_log(f"{LOG_DIR}/kafkaServer-gc.log", GC_LOG) if kafka["gc"]["logging"] else ""
+        in_kraft = kraft(params)
+        controllers = models.get(ControllersModel) if in_kraft else None
         return BrokersModel(
             spec=freeze(kafka),
             version=kafka["version"],
@@ -134,7 +155,11 @@ class Brokers(Component):
             # with its own 10 x 100M rotation, more than the logs volume holds.
             gc_log_opts=gc_log,
             extra_args="-name kafkaServer",
-            log4j_opts=f"-Dlog4j.configuration=file:{objects.CONFIG_MOUNT}/log4j.properties",
+            log4j_opts=(
+                f"-Dlog4j2.configurationFile={objects.CONFIG_MOUNT}/log4j2.properties"  # Kafka 4.x: log4j2
+                if in_kraft
+                else f"-Dlog4j.configuration=file:{objects.CONFIG_MOUNT}/log4j.properties"
+            ),
             data_mount=DATA_MOUNT,
             data_dir=DATA_DIR,
             log_dir=LOG_DIR,
@@ -142,12 +167,32 @@ class Brokers(Component):
             zone_label=objects.ZONE_LABEL,
             config_mount=objects.CONFIG_MOUNT,
             catalog_line=".".join(kafka["version"].split(".")[:2]),
-            zookeeper_connect=models.get(ZookeeperModel).connect,
+            zookeeper_connect="" if in_kraft else models.get(ZookeeperModel).connect,
             state_paths=StatePaths({"server.properties": ("log.dirs",)}, ("LOG_DIR",)),
+            kraft=in_kraft,
+            quorum_voters=controllers.quorum_voters if controllers else "",
+            cluster_id=controllers.cluster_id if controllers else "",
+            release_version=controllers.release_version if controllers else "",
         )
 
     def config_files(self, model: BrokersModel, models: Models) -> list[ConfigFile]:
-        sections = (
+        return [
+            ConfigFile(
+                "config/server.properties",
+                self.name,
+                "properties",
+                model.config,
+                "kafka.config",
+                self._kraft_sections(model) if model.kraft else self._zookeeper_sections(model),
+                ("kafka-broker", model.catalog_line),
+                # R24: left null, one recovery thread per whole CPU core of the limit (at least 1)
+                defaults={"num.recovery.threads.per.data.dir": objects.whole_cores(model.resources["limits"]["cpu"])},
+            )
+        ]
+
+    @staticmethod
+    def _zookeeper_sections(model: BrokersModel) -> tuple[Section, ...]:
+        return (
             Section(
                 "listeners",
                 "derived from kafka.ports.internal; advertised.listeners per broker from its Service (R13)",
@@ -167,19 +212,37 @@ class Brokers(Component):
             Section("storage", "the data volume's mount, exactly the image's VOLUME", {"log.dirs": model.data_dir}),
             Section("zookeeper", "derived from the ZooKeeper Services", {"zookeeper.connect": model.zookeeper_connect}),
         )
-        return [
-            ConfigFile(
-                "config/server.properties",
-                self.name,
-                "properties",
-                model.config,
-                "kafka.config",
-                sections,
-                ("kafka-broker", model.catalog_line),
-                # R24: left null, one recovery thread per whole CPU core of the limit (at least 1)
-                defaults={"num.recovery.threads.per.data.dir": objects.whole_cores(model.resources["limits"]["cpu"])},
-            )
-        ]
+
+    @staticmethod
+    def _kraft_sections(model: BrokersModel) -> tuple[Section, ...]:
+        """KRaft (docs/kraft.md, 1 and 4): the broker role, the controller listener and the static voters;
+        node.id (the pod ordinal, as broker.id was) and advertised.listeners are written at start."""
+        return (
+            Section(
+                "listeners",
+                "derived from kafka.ports.internal and controllers.port; advertised.listeners per broker from its "
+                "Service (R13)",
+                {
+                    "listeners": f"PLAINTEXT://:{model.port}",
+                    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                    "inter.broker.listener.name": "PLAINTEXT",
+                    "controller.listener.names": "CONTROLLER",
+                },
+                at_start=("advertised.listeners",),
+            ),
+            Section(
+                "identity",
+                "start-kafka.sh sets node.id from the pod ordinal and broker.rack from the pod's zone (R22)",
+                {},
+                at_start=("node.id", "broker.rack"),
+            ),
+            Section("storage", "the data volume's mount, exactly the image's VOLUME", {"log.dirs": model.data_dir}),
+            Section(
+                "kraft",
+                "a KRaft broker of the static voters the controllers StatefulSet runs (controllers.replicas)",
+                {"process.roles": "broker", "controller.quorum.voters": model.quorum_voters},
+            ),
+        )
 
     def context(self, model: BrokersModel, models: Models, files: Mapping[str, str]) -> dict[str, Any]:
         return {"configmap": objects.configmap(model.configmap, files)}

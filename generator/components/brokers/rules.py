@@ -197,6 +197,8 @@ def zookeeper_session_negotiable(models: Models, where: Where) -> Iterator[Findi
     2 and 20 x tickTime, and silently clamps a request outside it (zookeeperAdmin.md, minSessionTimeout
     and maxSessionTimeout; Programmer's Guide: "a minimum of 2 times the tickTime ... and a maximum of 20
     times the tickTime"); -1 in zoo.cfg means the default."""
+    if _kafka(models).kraft:
+        return  # no ZooKeeper (docs/kraft.md: broker.session.timeout.ms is the controllers' lease)
     timeout = setting(_kafka(models).config, "zookeeper.session.timeout.ms", 18000)
     zoo = models.get(ZookeeperModel).spec["config"]
     tick = zoo.get("tickTime")

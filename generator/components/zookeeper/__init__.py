@@ -70,6 +70,9 @@ class Zookeeper(Component):
     invariants = (budget_keeps_quorum,)
     identities = (("zookeeper", "ZooKeeper server", 1),)
 
+    def enabled(self, params: Mapping[str, Any]) -> bool:
+        return bool(params["kafka"].get("mode", "zookeeper") == "zookeeper")  # KRaft targets have no ensemble
+
     def derive(self, params: Mapping[str, Any], models: Models) -> ZookeeperModel:
         names = models.get(ClusterModel).names
         zk = params["zookeeper"]

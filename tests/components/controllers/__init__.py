@@ -1,0 +1,1 @@
+"""The controllers component and KRaft targets: StatefulSet, voters, server.properties, start script."""
