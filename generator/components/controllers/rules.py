@@ -96,4 +96,33 @@ def pdb_keeps_quorum(models: Models, where: Where) -> Iterator[Finding]:
         )
 
 
-RULES: tuple[Rule, ...] = (cluster_id_set, version_has_kraft, controller_count, pdb_keeps_quorum)
+EXAMPLE_CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qg"  # profiles/kraft.yaml's, so that the example targets render
+PREVIEW = (
+    "kraft is a preview: its objects pass the API schemas and the invariants, but no KRaft target has yet been "
+    "applied to a real control plane or run on real Kafka 4.1.2 processes, and controller readiness is a TCP "
+    "check (issue #12, docs/kraft.md); allowed: zookeeper for a cluster that must not lose data"
+)
+
+
+def kraft_is_a_preview(models: Models, where: Where) -> Iterator[Finding]:
+    """Said on every KRaft render (an error under --strict) until the run-time proofs exist."""
+    yield where.warning("kafka.mode", PREVIEW, "C07")
+
+
+def cluster_id_not_the_example(models: Models, where: Where) -> Iterator[Finding]:
+    if _controllers(models).cluster_id == EXAMPLE_CLUSTER_ID:
+        yield where.warning(
+            "kafka.clusterId",
+            f"{EXAMPLE_CLUSTER_ID} is the kraft profile's example id, the same for every cluster rendered with it; "
+            f"allowed: the cluster's own id in its site file. Make one with: {MAKE_CLUSTER_ID}",
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    cluster_id_set,
+    version_has_kraft,
+    controller_count,
+    pdb_keeps_quorum,
+    kraft_is_a_preview,
+    cluster_id_not_the_example,
+)
