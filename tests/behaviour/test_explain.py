@@ -72,3 +72,22 @@ def test_strict_turns_warnings_into_errors(run: Run, tmp_path: Any) -> None:
     assert strict.exit_code == 2
     assert any(ln.endswith("[C10, R27] (a warning, refused by --strict)") for ln in strict.stderr.splitlines())
     assert not (tmp_path / "strict").exists()
+
+
+def test_params_yaml_and_explain_tell_the_same_provenance(run: Run, tmp_path: Any) -> None:
+    """Issue #11: a layer that re-sets an earlier value is "over" in both; a value from a layer without a
+    comment shows no reason borrowed from base.yaml (whose "need 2 in-sync copies" would be false for 1)."""
+    site = tmp_path / "site.yaml"
+    site.write_text("kafka:\n  config:\n    min.insync.replicas: 1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert run("render", "durability", "-f", str(site), "--out", str(out)).exit_code == 0
+    params = (out / "durability" / "params.yaml").read_text(encoding="utf-8")
+    assert "    acks: all  # profiles/durability.yaml (over all from profiles/base.yaml)\n" in params
+    explained = run("explain", "durability", "-f", str(site)).stdout
+    acks = next(line for line in explained.splitlines() if line.startswith("clients.producer.acks "))
+    assert acks.split("<- ", 1)[1] == "profiles/durability.yaml  over all (profiles/base.yaml)  [R43]"
+    lines = explained.splitlines()
+    isr = next(i for i, line in enumerate(lines) if line.startswith("kafka.config.min.insync.replicas "))
+    assert lines[isr].endswith("over 2 (profiles/base.yaml); 2 (profiles/durability.yaml)  [R25, R43]")
+    assert lines[isr + 1].startswith("kafka.config."), "no reason line: the site file gave none"
+    assert "need 2 in-sync copies" not in "\n".join(lines[isr : isr + 2])
