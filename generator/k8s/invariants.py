@@ -65,6 +65,24 @@ def budgets_over(label_name: str, objects: Objects) -> Iterable[tuple[str, dict[
             yield path, manifest, sum(s["spec"]["replicas"] for s in chosen)
 
 
+def quorum_budget_problems(
+    objects: Objects, label_name: str, members: str, consequence: str, key: str
+) -> Iterator[Problem]:
+    """A drain that a budget over a quorum's members allows never leaves fewer of them than a majority (R07):
+    `members` names them in the message ("servers"), `consequence` says what a lost quorum stops."""
+    for path, pdb, replicas in budgets_over(label_name, objects):
+        quorum = replicas // 2 + 1
+        available = replicas - max_unavailable(pdb, replicas)
+        if replicas > 1 and available < quorum:
+            yield at(
+                path,
+                pdb,
+                f"a drain may leave {available} of {replicas} {members}, below the quorum of {quorum}: "
+                f"{consequence} [R07]",
+                key,
+            )
+
+
 def max_unavailable(pdb: dict[str, Any], replicas: int) -> int:
     spec = pdb["spec"]
     return int(spec.get("maxUnavailable", replicas - spec.get("minAvailable", replicas)))

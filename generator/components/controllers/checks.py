@@ -5,19 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generator.core.component import Models, Problem, Rendered
-from generator.k8s.invariants import at, budgets_over, max_unavailable
+from generator.k8s.invariants import quorum_budget_problems
 
 
 def budget_keeps_quorum(rendered: Rendered, _models: Models) -> Iterator[Problem]:
     """A drain the budget allows never leaves fewer controllers than a quorum (R07, docs/kraft.md 5)."""
-    for path, pdb, replicas in budgets_over("kafka-controller", rendered.objects):
-        quorum = replicas // 2 + 1
-        available = replicas - max_unavailable(pdb, replicas)
-        if replicas > 1 and available < quorum:
-            yield at(
-                path,
-                pdb,
-                f"a drain may leave {available} of {replicas} controllers, below the quorum of {quorum}: "
-                "no leader election, ISR change or broker registration until they are back [R07]",
-                "controllers.pdb.maxUnavailable",
-            )
+    yield from quorum_budget_problems(
+        rendered.objects,
+        "kafka-controller",
+        "controllers",
+        "no leader election, ISR change or broker registration until they are back",
+        "controllers.pdb.maxUnavailable",
+    )
