@@ -186,6 +186,10 @@ def _pyyaml_value_text(value: str | float) -> tuple[str, ...]:
 def _pyyaml_value_text_uncached(value: str | float) -> tuple[str, ...]:
     if isinstance(value, str) and len(value) > _MAX_SCALAR:
         raise _Fallback
+    if isinstance(value, str):
+        literal = _literal_block(value)
+        if literal is not None:
+            return literal
     sample = _pyyaml_canonical_yaml({"k": value})
     if not sample.startswith("k: ") or any(c in sample for c in "\r\x85\u2028\u2029"):
         raise _Fallback
@@ -193,6 +197,24 @@ def _pyyaml_value_text_uncached(value: str | float) -> tuple[str, ...]:
     if first.startswith("|+") or sample.endswith("\n...\n"):
         raise _Fallback  # a kept final line break marks the document end
     return (first, *block)
+
+
+# What PyYAML's analyze_scalar lets a literal block hold with allow_unicode: line feeds and printable
+# characters. A tab, a control character, a lone surrogate or U+FEFF makes it a quoted scalar.
+_LITERAL_TEXT = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe]*")
+
+
+def _literal_block(text: str) -> tuple[str, ...] | None:
+    """A multi-line string as PyYAML writes it in a `|` block (emitter.write_literal), or None when
+    PyYAML would choose otherwise or keep its final line breaks (`|+`): the config files in every
+    ConfigMap, which PyYAML's pure-Python analysis made the largest cost of a render."""
+    if "\n" not in text or text.endswith(("\n\n", " ")) or text == "\n" or " \n" in text:
+        return None  # a kept break (|+); a space before a break or at the end: quoted
+    if not _LITERAL_TEXT.fullmatch(text):
+        return None
+    hints = ("2" if text[0] in " \n" else "") + ("" if text.endswith("\n") else "-")
+    body = text[:-1] if text.endswith("\n") else text
+    return (f"|{hints}", *(_INDENT + line if line else "" for line in body.split("\n")))
 
 
 @lru_cache(maxsize=4096)

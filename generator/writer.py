@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,6 +50,8 @@ def write(out_root: Path, target: str, files: dict[str, str]) -> list[Change]:
     for path in files:
         _check_relative(path)
     changes = compare(target_dir, files)
+    if all(change.status == "identical" for change in changes) and _exact_tree(target_dir, files):
+        return changes  # nothing to do: no file is touched, so mtimes and the folder stay as they are
     try:
         _write_tree(out_root, target_dir, files)
     except OSError as error:
@@ -72,7 +75,7 @@ def _write_tree(out_root: Path, target_dir: Path, files: dict[str, str]) -> None
                 if staging / folder not in folders:
                     (staging / folder).mkdir()
                     folders.add(staging / folder)
-            mode = 0o755 if path.endswith(".sh") else 0o644
+            mode = _file_mode(path)
             descriptor = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
             with os.fdopen(descriptor, "wb") as stream:
                 stream.write(text.encode("utf-8"))
@@ -179,6 +182,28 @@ def _exchange(first: Path, second: Path) -> bool:
             return False
         raise OutputError(f"{second}: cannot replace: {os.strerror(errno)}")
     return True
+
+
+def _file_mode(path: str) -> int:
+    return 0o755 if path.endswith(".sh") else 0o644
+
+
+def _exact_tree(target_dir: Path, files: dict[str, str]) -> bool:
+    """True when target_dir holds exactly these files' folders and regular files, with the modes
+    _write_tree gives them, and nothing else (no link, no stray folder). Content is compared elsewhere."""
+    expected = {"": 0o755} | {path: _file_mode(path) for path in files}
+    for path in files:
+        expected.update({str(folder): 0o755 for folder in Path(path).parents[:-1]})
+    found: dict[str, int] = {}
+    for folder, subfolders, names in os.walk(target_dir):
+        for name in (*subfolders, *names):
+            entry = os.path.join(folder, name)
+            status = os.lstat(entry)
+            if not (stat.S_ISDIR(status.st_mode) or stat.S_ISREG(status.st_mode)):
+                return False
+            found[os.path.relpath(entry, target_dir)] = stat.S_IMODE(status.st_mode)
+    found[""] = stat.S_IMODE(os.lstat(target_dir).st_mode)
+    return found == expected
 
 
 def _existing_files(target_dir: Path) -> dict[str, Path]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import yaml
@@ -223,6 +224,31 @@ def test_fast_canonical_yaml_writes_what_pyyaml_writes(data: dict[str, object]) 
 def test_fast_canonical_yaml_writes_each_key_and_scalar_as_pyyaml_does(key: str, value: object) -> None:
     _same_as_pyyaml({key: value})
     _same_as_pyyaml({"k": [value, {key: value}]})
+
+
+# Multi-line text as config files and scripts are: the literal blocks the fast path writes itself.
+_LINE_CHARS = [c for c in _CHARS if c not in "\n"] + ["a"] * 8 + [" "] * 4
+literal_texts = st.lists(st.text(st.sampled_from(_LINE_CHARS), max_size=12), min_size=2, max_size=8).map("\n".join)
+
+
+@SEEDED
+@given(literal_texts)
+def test_multi_line_strings_are_written_as_pyyaml_writes_them(text: str) -> None:
+    _same_as_pyyaml({"data": {"file": text}})
+    _same_as_pyyaml({"k": [text, {"nested": [text]}]})
+
+
+def _committed_config_files() -> list[Path]:
+    return sorted(Path(__file__).resolve().parents[2].glob("output/*/config/*"))
+
+
+@pytest.mark.parametrize("path", _committed_config_files(), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_every_committed_config_file_takes_the_fast_literal_path(path: Path) -> None:
+    """The files a ConfigMap carries: written by the fast path, byte for byte as PyYAML writes them."""
+    text = path.read_text(encoding="utf-8")
+    assert serialize._literal_block(text) is not None
+    data = {"data": {path.name: text}}
+    assert serialize._fast_canonical_yaml(data) == serialize._pyyaml_canonical_yaml(data)
 
 
 @pytest.mark.parametrize(("first", "second"), [(0.0, -0.0), (-0.0, 0.0), (1, 1.0), (1.0, True), (0, False)])

@@ -51,3 +51,39 @@ def test_leftover_staging_folders_are_cleaned_by_the_next_write(tmp_path: Path) 
 def test_target_names_cannot_escape_the_output_root(tmp_path: Path, target: str) -> None:
     with pytest.raises(OutputError, match="not a plain folder name"):
         write(tmp_path, target, {"a": "1\n"})
+
+
+def test_a_rewrite_that_changes_nothing_leaves_the_tree_untouched(tmp_path: Path) -> None:
+    """A re-render of a committed target touches no file: same folder, same mtimes, nothing flushed."""
+    files = {"a.yaml": "a: 1\n", "sub/b.sh": "#!/bin/bash\n"}
+    write(tmp_path, "t", files)
+    before = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sorted((tmp_path / "t").rglob("*"))}
+    before[tmp_path / "t"] = ((tmp_path / "t").stat().st_ino, (tmp_path / "t").stat().st_mtime_ns)
+    assert [c.status for c in write(tmp_path, "t", files)] == ["identical", "identical"]
+    after = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in sorted((tmp_path / "t").rglob("*"))}
+    after[tmp_path / "t"] = ((tmp_path / "t").stat().st_ino, (tmp_path / "t").stat().st_mtime_ns)
+    assert after == before
+
+
+@pytest.mark.parametrize("damage", ["mode", "folder mode", "empty folder", "symlink"])
+def test_an_identical_content_with_anything_else_wrong_is_rewritten(tmp_path: Path, damage: str) -> None:
+    """Same bytes are not enough to skip the write: modes, stray folders and links are repaired too."""
+    files = {"a.yaml": "a: 1\n", "sub/b.sh": "#!/bin/bash\n"}
+    write(tmp_path, "t", files)
+    target = tmp_path / "t"
+    if damage == "mode":
+        (target / "sub/b.sh").chmod(0o644)
+    elif damage == "folder mode":
+        (target / "sub").chmod(0o700)
+    elif damage == "empty folder":
+        (target / "stray").mkdir()
+    else:
+        (target / "a.yaml").unlink()
+        (tmp_path / "elsewhere.yaml").write_text("a: 1\n")
+        (target / "a.yaml").symlink_to(tmp_path / "elsewhere.yaml")
+    write(tmp_path, "t", files)
+    assert (target / "sub/b.sh").stat().st_mode & 0o777 == 0o755
+    assert (target / "sub").stat().st_mode & 0o777 == 0o755
+    assert not (target / "stray").exists()
+    assert not (target / "a.yaml").is_symlink()
+    assert tree(target) == {"a.yaml": b"a: 1\n", "sub/b.sh": b"#!/bin/bash\n"}
