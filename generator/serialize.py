@@ -292,6 +292,9 @@ def properties_text(values: dict[str, Any], header: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+_SEPARATOR = re.compile("[=:]")
+
+
 def parse_properties(text: str) -> dict[str, str]:
     """Read back what properties_text wrote (one logical line per entry; no continuation lines)."""
     result: dict[str, str] = {}
@@ -299,28 +302,39 @@ def parse_properties(text: str) -> dict[str, str]:
         line = raw.lstrip()
         if not line or line[0] in "#!":
             continue
-        key: list[str] = []
-        value: list[str] = []
-        index, escaped = 0, False
-        current = key
-        while index < len(line):
-            char = line[index]
-            if escaped:
-                if char == "u":
-                    current.append(chr(int(line[index + 1 : index + 5], 16)))
-                    index += 4
-                else:
-                    current.append({"n": "\n", "r": "\r", "t": "\t"}.get(char, char))
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif current is key and char in "=:":
-                current = value
-            else:
-                current.append(char)
-            index += 1
-        result["".join(key).rstrip()] = _join_surrogates("".join(value))
+        key, value = _split_plain_line(line) if "\\" not in line else _split_escaped_line(line)
+        result[key.rstrip()] = _join_surrogates(value)
     return result
+
+
+def _split_plain_line(line: str) -> tuple[str, str]:
+    """A line with no escape (almost every line): key and value either side of the first separator."""
+    found = _SEPARATOR.search(line)
+    return (line[: found.start()], line[found.end() :]) if found else (line, "")
+
+
+def _split_escaped_line(line: str) -> tuple[str, str]:
+    key: list[str] = []
+    value: list[str] = []
+    index, escaped = 0, False
+    current = key
+    while index < len(line):
+        char = line[index]
+        if escaped:
+            if char == "u":
+                current.append(chr(int(line[index + 1 : index + 5], 16)))
+                index += 4
+            else:
+                current.append({"n": "\n", "r": "\r", "t": "\t"}.get(char, char))
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif current is key and char in "=:":
+            current = value
+        else:
+            current.append(char)
+        index += 1
+    return "".join(key), "".join(value)
 
 
 def _join_surrogates(text: str) -> str:

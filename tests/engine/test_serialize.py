@@ -256,3 +256,9 @@ def test_equal_values_of_other_spelling_do_not_share_a_cached_text(first: object
     for value in (first, second):  # a cache keyed by value took -0.0 for the 0.0 written before it
         assert canonical_yaml({"k": value}) == serialize._pyyaml_canonical_yaml({"k": value})
         assert canonical_yaml({"k": [value]}) == serialize._pyyaml_canonical_yaml({"k": [value]})
+
+
+@SEEDED
+@given(st.text(st.characters(exclude_characters="\\\n\r"), min_size=1, max_size=30))
+def test_a_line_without_escapes_splits_as_the_escape_aware_reader_splits_it(line: str) -> None:
+    assert serialize._split_plain_line(line) == serialize._split_escaped_line(line)
