@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import shlex
@@ -195,7 +196,16 @@ _PARSED: BoundedMemo[str, Any] = BoundedMemo(256)
 
 def _parsed(text: str, source: str) -> Any:
     # A problem raises in load_yaml_text and is not kept: the next read names its own source.
-    return copy.deepcopy(_PARSED.get(text, lambda: load_yaml_text(text, source)))
+    return copy.deepcopy(_PARSED.get(text, lambda: _parsed_between_runs(text, source)))
+
+
+def _parsed_between_runs(text: str, source: str) -> Any:
+    """The parse is a function of the text alone, so it is kept in the compiled cache by the text's digest
+    (PyYAML's pure-Python loader, which the checks above need, costs a few ms per profile every run)."""
+    from generator.compiled import load_data
+
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return load_data("yaml", [digest], lambda: {"value": load_yaml_text(text, source)})["value"]
 
 
 def load_yaml_mapping(path: Path, source: str) -> dict[str, Any]:
