@@ -186,7 +186,10 @@ def filled(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_cold_run_fills_the_cache_and_warm_run_only_reads_it(filled: Path, tmp_path: Path) -> None:
-    assert all(list(filled.glob(files)) for files in ("code/params-*.marshal", "code/k8s-1.37-*", "jinja/*", "data/yaml-*.marshal"))
+    assert all(
+        list(filled.glob(files))
+        for files in ("code/params-*.marshal", "code/k8s-1.37-*", "jinja/*", "data/yaml-*.marshal")
+    )
     cache = shutil.copytree(filled, tmp_path / "cache")
     before = {f: (f.stat().st_ino, f.stat().st_mtime_ns) for f in sorted(cache.rglob("*"))}
     assert rendered_as_committed(render(tmp_path / "out", str(cache)), tmp_path / "out") == []
