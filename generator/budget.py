@@ -6,10 +6,13 @@ acknowledges it, with acks=0 nobody does. A lost broker is counted with its disk
 With broker.rack set (the zone of each broker's node), Kafka puts a partition's replicas in as many zones
 as it can: one per zone up to RF = zones, beyond that it promises only one in every zone, so a zone may
 hold RF - zones + 1 of them (as many as its brokers allow). Without broker.rack, a zone may hold as many
-replicas as it has brokers. Brokers and ZooKeeper servers spread evenly over the zones (topology spread,
-maxSkew 1), so the largest zone holds ceil(pods / zones). The planned failure is a drain of as many pods
-as the PDB lets go at once (the drained brokers' disks are kept), the unplanned one a crash of one more
-(its disk possibly lost). See docs/failure-budget.md.
+replicas as it has brokers. Brokers and the metadata quorum's members (ZooKeeper servers, or in KRaft mode
+the controllers) spread evenly over the zones (topology spread, maxSkew 1), so the largest zone holds
+ceil(pods / zones). The planned failure is a drain of as many pods as the PDB lets go at once (the drained
+brokers' disks are kept), the unplanned one a crash of one more (its disk possibly lost). In KRaft mode the
+controllers' quorum stands where ZooKeeper's did (a lost quorum stops the same things, docs/kraft.md 5):
+the numbers keep their zookeeper_* names, `metadata_quorum` says whose they are, and the sentences name
+controllers. See docs/failure-budget.md.
 
 It runs over 300 lines on purpose: every sentence it writes is a branch the hand-checked table in
 tests/components/budget pins, and the sentences sit next to the arithmetic they state.
@@ -22,6 +25,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+ZOOKEEPER, CONTROLLERS, COMBINED = "zookeeper", "controllers", "combined"  # FailureBudget.metadata_quorum
+# Whether a controller that starts on an empty volume waits for a caught-up majority before it formats
+# (docs/kraft.md 3, step 4). Not built yet: the start script formats at once. A test holds this to the
+# rendered start script, so the controller-disk sentence changes with it.
+EMPTY_CONTROLLER_WAITS = False
 
 
 @dataclass(frozen=True)
@@ -52,24 +60,98 @@ class FailureBudget:
     brokers_in_largest_zone: int  # 0 without zones
     zone_replicas: int  # most replicas of one partition a zone can hold (0 without zones)
     zookeeper_servers_in_largest_zone: int  # 0 without zones
+    # Whose quorum the zookeeper_* numbers count: "zookeeper" (its servers), "controllers" (KRaft: the
+    # dedicated controllers) or "combined" (KRaft: the one node that is broker and controller)
+    metadata_quorum: str
+    bootstrap: str  # host:port of the brokers, for the command that applies min.insync.replicas (KRaft)
     planned_plus_unplanned: Verdict  # R10/R22 guideline: one planned and one unplanned failure
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def kraft(self) -> bool:
+        return self.metadata_quorum != ZOOKEEPER
+
     def lines(self) -> list[str]:
         """Plain sentences for explain, params.yaml and the target README."""
+        if not self.kraft:
+            quorum = [
+                f"ZooKeeper: {self.zookeeper_losses_tolerated} of {_plural(self.zookeeper_servers, 'server')} can "
+                "be lost with quorum kept.",
+                f"Voluntary disruptions: at most {self.broker_voluntary_disruption} broker(s) and "
+                f"{self.zookeeper_voluntary_disruption} ZooKeeper server(s) at once.",
+            ]
+        else:
+            quorum = [self._controllers_line(), self._controller_disk_line(), self._min_insync_line()]
+            quorum.append(
+                f"Voluntary disruptions: at most {self.broker_voluntary_disruption} node(s), each the broker and "
+                "the controller, at once."
+                if self.metadata_quorum == COMBINED
+                else f"Voluntary disruptions: at most {self.broker_voluntary_disruption} broker(s) and "
+                f"{self.zookeeper_voluntary_disruption} controller(s) at once."
+            )
         return [
             self._writes_line(),
             self._acked_data_line(),
             *self._zone_lines(),
-            f"ZooKeeper: {self.zookeeper_losses_tolerated} of {_plural(self.zookeeper_servers, 'server')} can be lost "
-            "with quorum kept.",
-            f"Voluntary disruptions: at most {self.broker_voluntary_disruption} broker(s) and "
-            f"{self.zookeeper_voluntary_disruption} ZooKeeper server(s) at once.",
+            *quorum,
             f"One planned + one unplanned failure (R10, R22): {'yes' if self.planned_plus_unplanned.ok else 'NO'}"
             f" - {self.planned_plus_unplanned.reason}",
         ]
+
+    def _controllers_line(self) -> str:
+        """What the controllers' quorum survives, and what its loss stops (docs/kraft.md 5)."""
+        stopped = (
+            "the brokers keep serving the leaders they have, but no partition leader can be elected, no ISR can "
+            "change, no topic or config can change and no restarted broker can register"
+        )
+        if self.metadata_quorum == COMBINED:
+            return (
+                "Controllers: the one broker is also the only controller (process.roles=broker,controller): 0 of 1 "
+                "can be lost with the quorum kept, and while it is down there is no cluster to write to."
+            )
+        return (
+            f"Controllers: {self.zookeeper_losses_tolerated} of {_plural(self.zookeeper_servers, 'controller')} can "
+            f"be lost with the quorum of {self.zookeeper_servers // 2 + 1} kept; without it {stopped}."
+        )
+
+    def _controller_disk_line(self) -> str:
+        """The residual risk of docs/kraft.md 3: a controller that starts on an empty volume votes with an
+        empty log. Raft elects only a candidate whose log is as new as a majority's, so the committed
+        metadata is safe while a majority of the voters running hold it."""
+        if self.metadata_quorum == COMBINED:
+            return (
+                "Controller disk: the node's one volume holds the metadata log and every replica: lost, it formats "
+                "an empty one and starts as an empty cluster with the same id (no topics, configs or data)."
+            )
+        if EMPTY_CONTROLLER_WAITS:
+            return (
+                "Controller disks: a controller that starts on an empty volume formats it only once a majority of "
+                "the others are caught up, except while the quorum is down (no leader answers): a controller disk "
+                "lost then votes with an empty log and can help elect a controller that lacks the newest committed "
+                "metadata (topics, configs, ISR changes), which is then lost."
+            )
+        return (
+            "Controller disks: a controller that starts on an empty volume formats it at once (the wait for a "
+            "caught-up majority of docs/kraft.md 3 is not built yet) and votes with an empty log: whenever the "
+            "controllers running that hold the newest committed metadata (topics, configs, ISR changes) are not "
+            "a majority of the voters, as while the quorum is down or the others lag, it can help elect a "
+            "controller that lacks it, and that metadata is lost."
+        )
+
+    def _min_insync_line(self) -> str:
+        """Eligible leader replicas (KIP-966, on for new 4.1 clusters) make min.insync.replicas cluster-level
+        after bootstrap (docs/kraft.md 4)."""
+        isr = self.min_insync_replicas
+        return (
+            f"min.insync.replicas {isr}, as above, is the value in these files: with eligible leader replicas (on "
+            "for new Kafka 4.1 clusters) the controllers write it as the cluster-level value when the metadata "
+            "log is created, and that value overrides every server.properties from then on, so a later change "
+            "here changes no broker until it is applied with: kafka-configs.sh --bootstrap-server "
+            f"{self.bootstrap} --alter --entity-type brokers --entity-default --add-config "
+            f"min.insync.replicas={isr}"
+        )
 
     def _writes_line(self) -> str:
         rf, isr, losses = self.replication_factor, self.min_insync_replicas, self.broker_losses_keeping_writes
@@ -138,7 +220,8 @@ class FailureBudget:
         elif self.zone_loss_keeps_zookeeper:
             writes = "writes continue"
         else:
-            writes = "writes can stop while ZooKeeper has no quorum (next line)"
+            whose = "the controllers have" if self.kraft else "ZooKeeper has"
+            writes = f"writes can stop while {whose} no quorum (next line)"
         if self.zone_loss_keeps_acked_data:
             data = "acknowledged data is kept"
         elif self.acks == "0":
@@ -163,32 +246,45 @@ class FailureBudget:
         )
 
     def _zone_zookeeper_line(self) -> str:
+        """ZooKeeper's quorum after the loss of a zone, or (KRaft) the controllers', spread the same way."""
         servers, largest = self.zookeeper_servers, self.zookeeper_servers_in_largest_zone
         quorum = servers // 2 + 1
+        who, member, majority = (
+            ("Controllers", "controller", "a controller majority")
+            if self.kraft
+            else ("ZooKeeper", "server", "a ZooKeeper majority")
+        )
         head = (
-            f"ZooKeeper after the loss of a zone: {servers - largest} of {_plural(servers, 'server')} left "
+            f"{who} after the loss of a zone: {servers - largest} of {_plural(servers, member)} left "
             f"({largest} in the largest zone), "
         )
         if self.zone_loss_keeps_zookeeper:
             return head + f"quorum of {quorum} kept."
         if self.zones == 2:
-            return (
-                head + f"below the quorum of {quorum}: two zones cannot hold a ZooKeeper majority "
-                "through the loss of either."
-            )
+            return head + f"below the quorum of {quorum}: two zones cannot hold {majority} through the loss of either."
         stopped = "a replica" if self.acks_all else "its leader"
+        halted = (
+            "no partition leader can be elected, no ISR can shrink and no restarted broker can register"
+            if self.kraft
+            else "no partition leader can be elected and no ISR can shrink"
+        )
         return head + (
-            f"below the quorum of {quorum}: until the zone is back no partition leader can be elected and no ISR "
-            f"can shrink, so every partition that had {stopped} there stops taking writes."
+            f"below the quorum of {quorum}: until the zone is back {halted}, so every partition that had {stopped} "
+            "there stops taking writes."
         )
 
 
-def failure_budget(params: dict[str, Any]) -> FailureBudget:
-    kafka, zk = params["kafka"], params["zookeeper"]
-    if (
-        kafka.get("mode") == "kraft"
-    ):  # the controllers' quorum in the ensemble's place (the sentences still say ZooKeeper)
+def failure_budget(params: dict[str, Any], bootstrap: str = "<bootstrap>:9092") -> FailureBudget:
+    """`bootstrap`: the brokers' bootstrap address (BrokersModel.bootstrap), named in a KRaft command."""
+    kafka = params["kafka"]
+    metadata_quorum = metadata_quorum_of(params)
+    # KRaft: the controllers' quorum in the ensemble's place; the combined node is the broker itself
+    if metadata_quorum == ZOOKEEPER:
+        zk = params["zookeeper"]
+    elif metadata_quorum == CONTROLLERS:
         zk = params["controllers"]
+    else:
+        zk = {"replicas": 1, "pdb": kafka["pdb"]}
     config, producer = kafka["config"], params["clients"]["producer"]
     brokers, zones = kafka["replicas"], len(params["cluster"]["zones"])
     # null means the upstream default; a factor below 1 is refused by the replication factor rule
@@ -239,13 +335,27 @@ def failure_budget(params: dict[str, Any]) -> FailureBudget:
         brokers_in_largest_zone=per_zone,
         zone_replicas=zone_replicas,
         zookeeper_servers_in_largest_zone=zk_in_largest_zone,
+        metadata_quorum=metadata_quorum,
+        bootstrap=bootstrap if metadata_quorum != ZOOKEEPER else "",
     )
     return FailureBudget(**budget, planned_plus_unplanned=_two_failures(budget))
 
 
+def metadata_quorum_of(params: dict[str, Any]) -> str:
+    """ZooKeeper's, the dedicated controllers' (KRaft) or the one combined node's (KRaft, development)."""
+    if params["kafka"].get("mode") != "kraft":
+        return ZOOKEEPER
+    return COMBINED if _combined(params) else CONTROLLERS
+
+
+def _combined(params: dict[str, Any]) -> bool:
+    """One node that is broker and controller (process.roles=broker,controller): no dedicated controllers."""
+    return False
+
+
 def _two_failures(b: dict[str, Any]) -> Verdict:
     """A drain (planned: as many pods as the PDB lets go at once, their disks kept) while one more pod
-    crashes (unplanned: its disk possibly lost), for the brokers and for ZooKeeper."""
+    crashes (unplanned: its disk possibly lost), for the brokers and for ZooKeeper or the controllers."""
     drained = max(b["broker_voluntary_disruption"], 1)
     down = drained + 1
     zk_drained = max(b["zookeeper_voluntary_disruption"], 1)
@@ -255,8 +365,9 @@ def _two_failures(b: dict[str, Any]) -> Verdict:
     problems = []
     if b["broker_voluntary_disruption"] < 1:
         problems.append("the broker PDB allows no drain at all")
-    if b["zookeeper_voluntary_disruption"] < 1:
-        problems.append("the ZooKeeper PDB allows no drain at all")
+    quorum = b["metadata_quorum"]
+    if b["zookeeper_voluntary_disruption"] < 1 and quorum != COMBINED:  # combined: the broker PDB's
+        problems.append(f"the {'ZooKeeper' if quorum == ZOOKEEPER else 'controller'} PDB allows no drain at all")
     if b["broker_losses_keeping_writes"] < down:
         if acks_all and isr > rf:
             problems.append(
@@ -274,20 +385,28 @@ def _two_failures(b: dict[str, Any]) -> Verdict:
     if b["broker_losses_keeping_acked_data"] < down and not (acks_all and isr > rf):
         problems.append(_acked_writes_lost(b, drained, brokers_down))
     if b["zookeeper_losses_tolerated"] < zk_down:
-        servers = b["zookeeper_servers"]
-        problems.append(
-            "ZooKeeper has 1 server: a drain alone takes its quorum"
-            if servers == 1
-            else f"ZooKeeper with {servers} servers loses quorum with {_count(zk_down)} down"
-        )
+        problems.append(_quorum_lost(quorum, b["zookeeper_servers"], zk_down))
     if problems:
         return Verdict(False, "; ".join(problems))
     drain = " (a drain as large as the PDBs allow, and a crash)" if drained > 1 or zk_drained > 1 else ""
+    members = "ZooKeeper servers" if quorum == ZOOKEEPER else "controllers"
     return Verdict(
         True,
         f"writes continue and acknowledged data is kept with {_count(down)} brokers and {_count(zk_down)} "
-        f"ZooKeeper servers down{drain}",
+        f"{members} down{drain}",
     )
+
+
+def _quorum_lost(quorum: str, members: int, down: int) -> str:
+    if quorum == COMBINED:
+        return "the only controller is the broker itself: a drain alone takes the quorum"
+    if quorum == CONTROLLERS:
+        if members == 1:
+            return "one controller: a drain alone takes the quorum"
+        return f"{members} controllers lose the quorum of {members // 2 + 1} with {_count(down)} down"
+    if members == 1:
+        return "ZooKeeper has 1 server: a drain alone takes its quorum"
+    return f"ZooKeeper with {members} servers loses quorum with {_count(down)} down"
 
 
 def _acked_writes_lost(b: dict[str, Any], drained: int, brokers_down: str) -> str:

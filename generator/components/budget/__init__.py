@@ -1,5 +1,5 @@
-"""The failure budget: what a target survives (broker, ZooKeeper and zone losses, a drain plus a crash),
-derived once from the parameters (generator/budget.py), and the warning when a zone loss breaks it."""
+"""The failure budget: what a target survives (broker, ZooKeeper or controller and zone losses, a drain plus
+a crash), derived once from the parameters (generator/budget.py), and the warning when a zone loss breaks it."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ def zone_loss(models: Models, where: Where) -> Iterator[Finding]:
     kept = (budget.zone_loss_keeps_writes, budget.zone_loss_keeps_acked_data, budget.zone_loss_keeps_zookeeper)
     if not models.get(ClusterModel).production or budget.zones == 0 or all(kept):
         return
+    quorum_lost = "the controllers lose quorum" if budget.kraft else "ZooKeeper loses quorum"
     lost = [
         what
         for what, kept_it in (
             ("acks=all writes stop" if budget.acks_all else "writes stop", budget.zone_loss_keeps_writes),
             ("acknowledged writes can be lost", budget.zone_loss_keeps_acked_data),
-            ("ZooKeeper loses quorum", budget.zone_loss_keeps_zookeeper),
+            (quorum_lost, budget.zone_loss_keeps_zookeeper),
         )
         if not kept_it
     ]
@@ -35,7 +36,8 @@ def zone_loss(models: Models, where: Where) -> Iterator[Finding]:
             else "kafka.rackAware is off, so one zone may hold several replicas of a partition"
         )
     if not budget.zone_loss_keeps_zookeeper:
-        reasons.append("the largest zone holds too many ZooKeeper servers for the rest to be a quorum")
+        members = "controllers" if budget.kraft else "ZooKeeper servers"
+        reasons.append(f"the largest zone holds too many {members} for the rest to be a quorum")
     yield where.warning(
         "cluster.zones",
         f"losing one of {budget.zones} zone(s) with replication factor {budget.replication_factor} and "
@@ -51,7 +53,9 @@ class Budget(Component):
     rules = (zone_loss,)
 
     def derive(self, params: Mapping[str, Any], models: Models) -> FailureBudget:
-        return failure_budget(dict(params))
+        from generator.components.brokers import BrokersModel
+
+        return failure_budget(dict(params), models.get(BrokersModel).bootstrap)
 
 
 COMPONENT = Budget(Path(__file__).parent)
