@@ -96,6 +96,14 @@ def write_report(info: dict[str, Any], now: dict[str, Any], befores: list[dict[s
         f"{verdict(ratio_a <= GOAL_A, cpu_a <= GOAL_A)} |",
         f"| (a) | the same, first run after an install or upgrade (empty compiled cache) | {ms(a['cold'].wall)} | "
         f"{ms(helm.wall)} | {a['cold'].wall / helm.wall:.2f}x (CPU {a['cold'].cpu / helm.cpu:.2f}x) | | |",
+        *(
+            [
+                f"| (a) | `render high-availability,kraft` (KRaft on Kafka 4.1, {now['kraft_objects']} objects) | "
+                f"{ms(a['kraft'].wall)} | | | | |"
+            ]
+            if "kraft" in a
+            else []
+        ),
         f"| (b) | `check --jobs 1` over {targets} targets in one process | {ms(b.wall)} | "
         f"{targets} renders, one process each: {ms(helm_b.wall)} | {ratio_b:.2f}x (CPU {cpu_b:.2f}x) | "
         f"<= {GOAL_B}x | "
@@ -127,6 +135,7 @@ def write_report(info: dict[str, Any], now: dict[str, Any], befores: list[dict[s
     detail_rows = [
         ("kafka-profiles render high-availability", render),
         ("kafka-profiles render high-availability, empty compiled cache", a["cold"]),
+        *([("kafka-profiles render high-availability,kraft", a["kraft"])] if "kraft" in a else []),
         ("Helm render of the same objects", helm),
         (f"kafka-profiles check --jobs 1 ({targets} targets)", b),
         (f"kafka-profiles check ({targets} targets, {info['machine']['cpu'].rsplit(', ', 1)[-1]})", parallel),

@@ -52,6 +52,7 @@ CHECK_PROFILES = (
     "high-availability,low-latency",
 )
 CHECK_SITES = ("eu-3zones", "us-2zones", "onprem-12")
+BENCH_CLUSTER_ID = "YmVuY2gta3JhZnQtdGFyZw"  # any fixed id of the form docs/kraft.md gives
 EXTRA_TARGETS = (("development", "dev-laptop"), ("development", None))
 SCALE = (3, 30, 300)
 SCALE_NAMESPACE = "kafka-scale"  # tests/bench/sites/scale.yaml
@@ -465,7 +466,13 @@ def bench_tool(tool: Tool, work: Path, runs: int, helm: bool) -> dict[str, Any]:
         commands["python"] = Command((PYTHON, "-c", "pass"))
         commands["help"] = Command(tool.argv("--help"), tool.env)
         commands["profiles"] = Command(tool.argv("profiles"), tool.env)
+        # A KRaft target (issue #12): controllers in place of ZooKeeper, on Kafka 4.1; this tree only.
+        kraft_id = f"kafka.clusterId={BENCH_CLUSTER_ID}"
+        kraft = ("high-availability,kraft", "--set", kraft_id, "--out", str(out / "a-kraft"))
+        commands["kraft"] = Command(tool.argv("render", *kraft), tool.env)
     result["a"] = measure(commands, runs)
+    if helm:
+        result["kraft_objects"] = len(list((out / "a-kraft").glob("*/kubernetes/**/*.yaml")))
     if helm:
         count, differences = same_objects(out / "a" / "high-availability", out / "helm-a")
         result["a_objects"] = (count, differences)
