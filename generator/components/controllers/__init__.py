@@ -26,6 +26,13 @@ EPHEMERAL_STORAGE = "1536Mi"  # logs + /tmp emptyDirs plus 256Mi for container l
 LISTENER = "CONTROLLER"
 PROTOCOL_MAP = "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
 RELEASE_VERSION = "4.1"  # kafka-storage.sh format --release-version: 4.1-IV1, the 4.1.2 default
+# A voter is caught up when, by the leader's clock, it fetched this recently and had read the log to the end
+# this soon before that fetch: controller.quorum.fetch.timeout.ms's default (docs/kraft.md, 3).
+CAUGHT_UP_MS = 2000
+# The startup probe (ApiVersions) allows STARTUP_PERIOD_S x STARTUP_FAILURES = 300 s; an empty volume's wait
+# for a caught-up majority ends well before, so the script, not the kubelet, says why a start gave up.
+STARTUP_PERIOD_S, STARTUP_FAILURES = 5, 60
+FORMAT_WAIT_S = 240
 # kafka.config keys the controllers decide with in KRaft (docs/kraft.md, 4): copied, one source.
 CLUSTER_DEFAULTS = (
     "min.insync.replicas",
@@ -78,6 +85,10 @@ class ControllersModel:
     catalog_line: str
     cluster_defaults: Mapping[str, Any]
     state_paths: StatePaths
+    caught_up_ms: int = CAUGHT_UP_MS
+    format_wait_s: int = FORMAT_WAIT_S
+    startup_period_s: int = STARTUP_PERIOD_S
+    startup_failures: int = STARTUP_FAILURES
 
     @property
     def quorum(self) -> int:

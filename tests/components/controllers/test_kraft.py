@@ -131,7 +131,14 @@ def test_the_controller_objects(target: Build) -> None:
     assert service["clusterIP"] == "None" and service["publishNotReadyAddresses"] is True
     configmap = objects["kubernetes/controller/configmap.yaml"]
     assert re.fullmatch(r"kafka-controller-config-[0-9a-f]{10}", configmap["metadata"]["name"])
-    assert sorted(configmap["data"]) == ["log4j2.properties", "server.properties", "start-kafka.sh"]
+    assert sorted(configmap["data"]) == ["kafka-quorum.sh", "log4j2.properties", "server.properties", "start-kafka.sh"]
+    probe = ["/bin/bash", "/config/kafka-quorum.sh"]
+    assert container["startupProbe"]["exec"]["command"] == [*probe, "started"]
+    assert container["readinessProbe"]["exec"]["command"] == [*probe, "ready"]  # DescribeQuorum (docs/kraft.md 3)
+    assert container["livenessProbe"]["tcpSocket"] == {"port": "controller"}
+    # The empty-volume wait (start-kafka.sh) ends before the startup probe's budget does.
+    startup = container["startupProbe"]["periodSeconds"] * container["startupProbe"]["failureThreshold"]
+    assert "FORMAT_WAIT_SECONDS:-240}" in target.files["config/controller/start-kafka.sh"] and startup == 300
     volumes = {v["name"]: v for v in pod["volumes"]}
     assert volumes["config"]["configMap"]["name"] == configmap["metadata"]["name"]
     brokers = objects["kubernetes/kafka/statefulset.yaml"]["spec"]["template"]["spec"]["containers"][0]
