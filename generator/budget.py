@@ -26,10 +26,6 @@ from typing import Any
 
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
 ZOOKEEPER, CONTROLLERS, COMBINED = "zookeeper", "controllers", "combined"  # FailureBudget.metadata_quorum
-# Whether a controller that starts on an empty volume waits for a caught-up majority before it formats
-# (docs/kraft.md 3, step 4). Not built yet: the start script formats at once. A test holds this to the
-# rendered start script, so the controller-disk sentence changes with it.
-EMPTY_CONTROLLER_WAITS = False
 
 
 @dataclass(frozen=True)
@@ -125,19 +121,14 @@ class FailureBudget:
                 "Controller disk: the node's one volume holds the metadata log and every replica: lost, it formats "
                 "an empty one and starts as an empty cluster with the same id (no topics, configs or data)."
             )
-        if EMPTY_CONTROLLER_WAITS:
-            return (
-                "Controller disks: a controller that starts on an empty volume formats it only once a majority of "
-                "the others are caught up, except while the quorum is down (no leader answers): a controller disk "
-                "lost then votes with an empty log and can help elect a controller that lacks the newest committed "
-                "metadata (topics, configs, ISR changes), which is then lost."
-            )
+        # The start script formats an empty volume once the leader reports a caught-up majority of the others,
+        # or at once when no other controller leads (kafka-quorum.sh format-check; docs/kraft.md 3, step 4).
         return (
-            "Controller disks: a controller that starts on an empty volume formats it at once (the wait for a "
-            "caught-up majority of docs/kraft.md 3 is not built yet) and votes with an empty log: whenever the "
-            "controllers running that hold the newest committed metadata (topics, configs, ISR changes) are not "
-            "a majority of the voters, as while the quorum is down or the others lag, it can help elect a "
-            "controller that lacks it, and that metadata is lost."
+            "Controller disks: a controller that starts on an empty volume formats it once the leader reports a "
+            "majority of the other controllers caught up, but at once when no other controller answers as the "
+            "leader (a first start, or the quorum down): a controller disk lost while the quorum is down votes "
+            "with an empty log and can help elect a controller that lacks the newest committed metadata "
+            "(topics, configs, ISR changes), which is then lost."
         )
 
     def _min_insync_line(self) -> str:

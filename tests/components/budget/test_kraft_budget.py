@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from generator.budget import EMPTY_CONTROLLER_WAITS, FailureBudget, failure_budget
+from generator.budget import FailureBudget, failure_budget
 from generator.target import Request, build
 from tests.components.budget.test_budget import params
 
@@ -114,11 +114,11 @@ CONTROLLERS_5 = (
     "change and no restarted broker can register."
 )
 DISKS = (
-    "Controller disks: a controller that starts on an empty volume formats it at once (the wait for a caught-up "
-    "majority of docs/kraft.md 3 is not built yet) and votes with an empty log: whenever the controllers running "
-    "that hold the newest committed metadata (topics, configs, ISR changes) are not a majority of the voters, as "
-    "while the quorum is down or the others lag, it can help elect a controller that lacks it, and that metadata "
-    "is lost."
+    "Controller disks: a controller that starts on an empty volume formats it once the leader reports a majority "
+    "of the other controllers caught up, but at once when no other controller answers as the leader (a first "
+    "start, or the quorum down): a controller disk lost while the quorum is down votes with an empty log and can "
+    "help elect a controller that lacks the newest committed metadata (topics, configs, ISR changes), which is "
+    "then lost."
 )
 
 
@@ -302,14 +302,15 @@ def test_zone_loss_warning_names_the_controllers() -> None:
     )
 
 
-def test_the_controller_disk_sentence_follows_the_start_script() -> None:
-    """docs/kraft.md 3, step 4: the budget says whether an empty controller waits for a caught-up majority
-    before it formats; the rendered start script decides. If this fails, the script changed: set
-    generator.budget.EMPTY_CONTROLLER_WAITS to what it does now, and the sentence follows."""
-    script = build(Request("durability,kraft", sets=(f"kafka.clusterId={KRAFT_CLUSTER_ID}",))).files[
-        "config/controller/start-kafka.sh"
-    ]
+def test_the_controller_disk_sentence_is_what_the_start_script_does() -> None:
+    """docs/kraft.md 3, step 4: the budget says an empty controller volume is formatted only once the leader
+    reports a caught-up majority of the others, or at once while no other controller leads. The rendered start
+    script holds that: before it formats, it loops on kafka-quorum.sh format-check. If this fails, the script
+    changed and the controller-disk sentence of generator/budget.py must say what it does now."""
+    files = build(Request("durability,kraft", sets=(f"kafka.clusterId={KRAFT_CLUSTER_ID}",))).files
+    script = files["config/controller/start-kafka.sh"]
     before_format = script[: script.index("kafka-storage.sh")]
-    waits = re.search(r"^\s*(until|while)\b|\bsleep\b", before_format, re.MULTILINE) is not None
-    assert waits == EMPTY_CONTROLLER_WAITS
-    assert ("formats it at once" in DISKS) == (not EMPTY_CONTROLLER_WAITS)
+    assert re.search(r"^\s*while\b", before_format, re.MULTILINE)
+    assert "format-check" in before_format and "sleep" in before_format
+    assert "config/controller/kafka-quorum.sh" in files
+    assert failure_budget(kraft_params(6, 3, 3, 2), BOOTSTRAP).lines()[5] == DISKS
