@@ -81,8 +81,8 @@ class FailureBudget:
         else:
             quorum = [self._controllers_line(), self._controller_disk_line(), self._min_insync_line()]
             quorum.append(
-                f"Voluntary disruptions: at most {self.broker_voluntary_disruption} node(s), each the broker and "
-                "the controller, at once."
+                f"Voluntary disruptions: at most {self.broker_voluntary_disruption} broker(s) at once, broker 0 (the "
+                "only controller) among them."
                 if self.metadata_quorum == COMBINED
                 else f"Voluntary disruptions: at most {self.broker_voluntary_disruption} broker(s) and "
                 f"{self.zookeeper_voluntary_disruption} controller(s) at once."
@@ -103,10 +103,10 @@ class FailureBudget:
             "change, no topic or config can change and no restarted broker can register"
         )
         if self.metadata_quorum == COMBINED:
-            return (
-                "Controllers: the one broker is also the only controller (process.roles=broker,controller): 0 of 1 "
-                "can be lost with the quorum kept, and while it is down there is no cluster to write to."
-            )
+            head = "Controllers: broker 0 is also the only controller (process.roles=broker,controller): 0 of 1 can be "
+            if self.brokers == 1:
+                return head + "lost with the quorum kept, and while it is down there is no cluster to write to."
+            return head + f"lost with the quorum kept; while it is down {stopped}."
         return (
             f"Controllers: {self.zookeeper_losses_tolerated} of {_plural(self.zookeeper_servers, 'controller')} can "
             f"be lost with the quorum of {self.zookeeper_servers // 2 + 1} kept; without it {stopped}."
@@ -118,8 +118,8 @@ class FailureBudget:
         metadata is safe while a majority of the voters running hold it."""
         if self.metadata_quorum == COMBINED:
             return (
-                "Controller disk: the node's one volume holds the metadata log and every replica: lost, it formats "
-                "an empty one and starts as an empty cluster with the same id (no topics, configs or data)."
+                "Controller disk: broker 0's volume holds the only copy of the metadata log: lost, broker 0 formats "
+                "an empty one and the cluster starts again with the same id and no topics or configs."
             )
         # The start script formats an empty volume once the leader reports a caught-up majority of the others,
         # or at once when no other controller leads (kafka-quorum.sh format-check; docs/kraft.md 3, step 4).
@@ -340,8 +340,9 @@ def metadata_quorum_of(params: dict[str, Any]) -> str:
 
 
 def _combined(params: dict[str, Any]) -> bool:
-    """One node that is broker and controller (process.roles=broker,controller): no dedicated controllers."""
-    return False
+    """controllers.combined (development): broker 0 is also the only controller (process.roles=broker,controller),
+    no controller pods."""
+    return bool((params.get("controllers") or {}).get("combined"))
 
 
 def _two_failures(b: dict[str, Any]) -> Verdict:
@@ -390,7 +391,7 @@ def _two_failures(b: dict[str, Any]) -> Verdict:
 
 def _quorum_lost(quorum: str, members: int, down: int) -> str:
     if quorum == COMBINED:
-        return "the only controller is the broker itself: a drain alone takes the quorum"
+        return "the only controller is broker 0 itself: a drain alone takes the quorum"
     if quorum == CONTROLLERS:
         if members == 1:
             return "one controller: a drain alone takes the quorum"

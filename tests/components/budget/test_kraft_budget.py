@@ -314,3 +314,51 @@ def test_the_controller_disk_sentence_is_what_the_start_script_does() -> None:
     assert "format-check" in before_format and "sleep" in before_format
     assert "config/controller/kafka-quorum.sh" in files
     assert failure_budget(kraft_params(6, 3, 3, 2), BOOTSTRAP).lines()[5] == DISKS
+
+
+COMBINED = [  # development,kraft: one node that is broker 0 and the only controller, RF 1, no zones
+    "0 broker loss(es) keep writes accepted (RF 1 - min.insync.replicas 1).",
+    "0 broker loss(es) keep every acknowledged write: with min.insync.replicas 1 a write can be acknowledged by its "
+    "leader alone, and losing that broker with its disk loses it.",
+    "Zones: none listed (cluster.zones is empty), so no zone loss is planned for.",
+    "Controllers: broker 0 is also the only controller (process.roles=broker,controller): 0 of 1 can be lost with "
+    "the quorum kept, and while it is down there is no cluster to write to.",
+    "Controller disk: broker 0's volume holds the only copy of the metadata log: lost, broker 0 formats an empty "
+    "one and the cluster starts again with the same id and no topics or configs.",
+    min_isr_line(1),
+    "Voluntary disruptions: at most 1 broker(s) at once, broker 0 (the only controller) among them.",
+    "One planned + one unplanned failure (R10, R22): NO - a drain alone can take the only replica of a partition: "
+    "it goes offline and writes to it stop; every write is on one broker alone (RF 1) and can be lost with a "
+    "crashed broker's disk; the only controller is broker 0 itself: a drain alone takes the quorum",
+]
+
+
+def combined(brokers: int, rf: int, **kw: Any) -> FailureBudget:
+    shape = kraft_params(brokers, 0, rf, 1, rack=False, controllers=1, **kw)
+    shape["controllers"]["combined"] = True
+    return failure_budget(shape, BOOTSTRAP)
+
+
+def test_the_combined_development_node() -> None:
+    """R09, R10: development's one node is broker 0 and the only controller (controllers.combined): one quorum of
+    one, which a drain alone takes, and its one volume holds the only copy of the metadata log."""
+    b = combined(1, 1)
+    assert (b.metadata_quorum, b.zookeeper_servers, b.zookeeper_losses_tolerated, b.planned_plus_unplanned.ok) == (
+        "combined",
+        1,
+        0,
+        False,
+    )
+    assert b.lines() == COMBINED
+
+
+def test_a_combined_node_among_more_brokers() -> None:
+    """Brokers beside the combined broker 0 keep serving their leaders while it is down; nothing else moves."""
+    b = combined(3, 3, max_unavailable=1)
+    assert b.lines()[3] == (
+        "Controllers: broker 0 is also the only controller (process.roles=broker,controller): 0 of 1 can be lost "
+        "with the quorum kept; while it is down the brokers keep serving the leaders they have, but no partition "
+        "leader can be elected, no ISR can change, no topic or config can change and no restarted broker can "
+        "register."
+    )
+    assert b.lines()[-1].endswith("; the only controller is broker 0 itself: a drain alone takes the quorum")
