@@ -134,8 +134,10 @@ class Container:
         self.process = _STARTER.start(lambda: ServerProcess(name, args, host_env, log, rootfs.parent))
         self.pid1 = self._wait_for_child()
 
-    def _wait_for_child(self, timeout: float = 10.0) -> int:
-        """The PID (host namespace) of the container's PID 1: bwrap's only child."""
+    def _wait_for_child(self, timeout: float = 10.0) -> int | None:
+        """The PID (host namespace) of the container's PID 1: bwrap's only child. None when the container
+        has already exited (a start script that refuses to start exits within milliseconds) after its
+        command ran; bwrap failing to run the command at all is an error."""
         deadline = time.monotonic() + timeout
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         while time.monotonic() < deadline:
@@ -144,7 +146,9 @@ class Container:
                 if found:
                     return int(found[0])
             if not self.process.alive():
-                raise RuntimeError(f"container {self.name} did not start:\n{self.process.describe()}")
+                if self.process.output().startswith("bwrap:"):
+                    raise RuntimeError(f"container {self.name} did not start:\n{self.process.describe()}")
+                return None
             time.sleep(0.05)
         raise TimeoutError(f"container {self.name}: no PID 1 after {timeout:.0f} s")
 
@@ -158,6 +162,8 @@ class Container:
         return self.process.describe()
 
     def signal(self, sig: signal.Signals) -> None:
+        if self.pid1 is None or not self.alive():  # never signal a PID that may have been reused
+            return
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid1, sig)
 
@@ -179,6 +185,8 @@ class Container:
     def exec(self, command: Sequence[str], timeout: float) -> ExecResult:
         """Run a command in the container's namespaces, as its user, with its env and working directory
         (what an exec probe or `kubectl exec` does); killed after `timeout` seconds."""
+        if self.pid1 is None:
+            return ExecResult(126, f"container {self.name} has exited")
         env = [f"{k}={v}" for k, v in self.env.items()]
         args = ["nsenter", f"--target={self.pid1}", "--mount", "--net", "--uts", "--ipc", "--pid", "--wd",
                 "--", *self.user.setpriv(), "/usr/bin/env", "-i", *env, *command]  # fmt: skip
@@ -196,7 +204,8 @@ class Container:
 
     def process_ids(self) -> list[int]:
         """Every process of the container (host PIDs): PID 1 and its descendants."""
-        found, todo = [], [self.pid1]
+        found: list[int] = []
+        todo = [self.pid1] if self.pid1 is not None else []
         while todo:
             pid = todo.pop()
             found.append(pid)

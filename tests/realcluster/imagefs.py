@@ -4,7 +4,8 @@ The project's image facts (generator/images.yaml: user, uid/gid, home, WORKDIR, 
 decide the layout. What they do not hold and a started process needs is below, with its source:
 the image's ENV and the ownership of the folders its Dockerfile creates. The image's userland is stood
 in for by the host's (/usr bound read-only), its Java by the host's JDK 17 bound at the image's
-JAVA_HOME, the distribution's jars by the Maven class path and its bin/ scripts by standins.py.
+JAVA_HOME, the distribution's jars by the Maven class path and its bin/ scripts by standins.py (Kafka 4.x:
+standins_kafka4.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from generator.images import ImageFacts, facts_for_image
 
-from . import standins
+from . import standins, standins_kafka4
 
 HOST_JDK = Path("/usr/lib/jvm/java-17-openjdk-amd64")
 # Host /etc entries the bound userland and JDK need (Debian keeps the JDK's conf and the java symlink here).
@@ -97,6 +98,8 @@ def layout_for(image: str, version: str) -> ImageLayout:
             f"{home}/config/log4j.properties": standins.KAFKA_LOG4J,
             f"{home}/config/tools-log4j.properties": standins.KAFKA_TOOLS_LOG4J,
         }
+        if int(version.split(".")[0]) >= 4:  # KRaft only, log4j2, kafka-storage.sh (standins_kafka4.py)
+            files = standins_kafka4.files(home)
         return ImageLayout(facts, version, dict(TEMURIN_ENV), folders, files, libs=f"{home}/libs")
     if facts.repository == "zookeeper":
         # 31z4/zookeeper-docker 3.8.4/Dockerfile: ENV ZOO_CONF_DIR=/conf ZOO_DATA_DIR=/data

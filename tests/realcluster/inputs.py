@@ -139,11 +139,12 @@ def committed_target(name: str = TARGET) -> Target:
     return target
 
 
-def rendered_target(profiles: str, out: Path) -> Target:
-    """Render any combination of profiles into `out`/<target>/, for targets that are not committed."""
+def rendered_target(profiles: str, out: Path, sets: tuple[str, ...] = ()) -> Target:
+    """Render any combination of profiles (and --set assignments) into `out`/<target>/, for targets that are
+    not committed."""
     from generator.target import Request, build
 
-    built = build(Request(profiles))
+    built = build(Request(profiles, sets=sets))
     root = out / built.target
     for relative, text in built.files.items():
         path = root / relative

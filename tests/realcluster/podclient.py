@@ -7,6 +7,7 @@ the client pod's /etc/hosts resolves) and write what happened to spec['out'] as 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -57,6 +58,51 @@ def create_topic(spec: dict[str, Any]) -> None:
         topic = NewTopic(spec["topic"], num_partitions=spec["partitions"], config=spec.get("config", {}))
     client.create_topics([topic])[spec["topic"]].result(timeout=60)
     _write(spec, {"created": spec["topic"]})
+
+
+def try_create_topic(spec: dict[str, Any]) -> None:
+    """Like create-topic, but bounded by spec['timeout'] seconds and reporting a failure instead of raising:
+    what a cluster without a controller quorum answers (KRaft) is the point of the call."""
+    client = AdminClient({"bootstrap.servers": spec["bootstrap"]})
+    topic = NewTopic(spec["topic"], num_partitions=spec["partitions"], config=spec.get("config", {}))
+    timeout, started = float(spec["timeout"]), time.monotonic()
+    try:
+        futures = client.create_topics([topic], operation_timeout=timeout, request_timeout=timeout)
+        futures[spec["topic"]].result(timeout=timeout + 15)
+        error = None
+    except Exception as failure:  # KafkaException, or the future's own timeout
+        error = f"{type(failure).__name__}: {failure}"
+    _write(spec, {"created": error is None, "error": error, "seconds": round(time.monotonic() - started, 1)})
+
+
+def refused(spec: dict[str, Any]) -> None:
+    """spec['count'] keyed messages with the generated producer config while too few replicas are in sync:
+    polls until every partition's produce request was refused with NOT_ENOUGH_REPLICAS (or spec['timeout']),
+    then drops the rest (the producer would retry until delivery.timeout.ms)."""
+    log = RdkafkaLog("producer")
+    producer = new_producer(spec["config"], log, debug="msg")
+    deliveries = Deliveries()
+    sent = send_batch(producer, spec["topic"], spec["keys"], spec["count"], deliveries)
+    pattern = re.compile(
+        rf"{re.escape(spec['topic'])} \[(\d+)\]: MessageSet .* {NOT_ENOUGH_REPLICAS} \(actions .*MsgNotPersisted"
+    )
+    seen: set[int] = set()
+    deadline = time.monotonic() + float(spec["timeout"])
+    while len(seen) < spec["partitions"] and time.monotonic() < deadline:
+        producer.poll(0.2)
+        seen = {int(m[1]) for line in log.lines if (m := pattern.search(line))}
+    producer.purge()
+    flush(producer, 30)
+    _write(
+        spec,
+        {
+            "sent": sent,
+            "acked": [r.__dict__ for r in deliveries.acked],
+            "failed": deliveries.failed,
+            "refused_partitions": sorted(seen),
+            "not_enough_replicas_count": len(log.containing(NOT_ENOUGH_REPLICAS)),
+        },
+    )
 
 
 def produce(spec: dict[str, Any]) -> None:
@@ -187,7 +233,15 @@ def read_keys(
         consumer.close()
 
 
-MODES = {"create-topic": create_topic, "produce": produce, "keyed": keyed, "bulk": bulk, "read": read}
+MODES = {
+    "create-topic": create_topic,
+    "try-create-topic": try_create_topic,
+    "produce": produce,
+    "refused": refused,
+    "keyed": keyed,
+    "bulk": bulk,
+    "read": read,
+}
 
 if __name__ == "__main__":
     mode, spec_path = sys.argv[1], sys.argv[2]

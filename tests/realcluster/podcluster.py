@@ -1,8 +1,11 @@
-"""A committed target's ZooKeeper and Kafka pods, started from their rendered pod templates.
+"""A target's ZooKeeper or KRaft controller pods and its Kafka brokers, started from their rendered pod
+templates.
 
-Which pods run: the first `zookeepers` ordinals of the ZooKeeper StatefulSet and `brokers` broker pods
-(ordinals in order when the target has one broker StatefulSet; one pod from each set in turn when it has
-one per zone). Tests say how many of the target's pods they run. Cluster DNS is an /etc/hosts bound into
+Which pods run: the first `zookeepers` ordinals of the ZooKeeper StatefulSet (ZooKeeper mode) or the first
+`controllers` ordinals of the controller StatefulSet (KRaft: a set running start-kafka.sh whose
+server.properties says process.roles=controller), and `brokers` broker pods (ordinals in order when the
+target has one broker StatefulSet; one pod from each set in turn when it has one per zone). Tests say how
+many of the target's pods they run. Cluster DNS is an /etc/hosts bound into
 every container: per-pod names through the set's governing Service, and every Service name to the
 addresses of the running pods its selector picks (no ClusterIP, no kube-proxy: a Service name resolves
 like a headless one, to its pods). A name whose pods do not run does not resolve, as in the cluster.
@@ -28,6 +31,7 @@ from .netns import Network
 from .podspec import Manifests, StatefulSet, selected
 from .probes import ClusterView, kafka_metadata
 from .process import ServerProcess, wait_until
+from .properties import to_dict
 
 CLIENT_TIMEOUT_S = 240.0
 
@@ -54,44 +58,64 @@ def _pinned_zone(statefulset: StatefulSet) -> str | None:
 
 
 class PodCluster:
-    def __init__(self, target: Target, workdir: Path, zookeepers: int, brokers: int):
+    def __init__(self, target: Target, workdir: Path, zookeepers: int, brokers: int, controllers: int = 0):
         self.target = target
         self.workdir = workdir
         self.manifests = Manifests.load(target.root)
         params = target.params
         self.zones: list[str] = [str(z) for z in params["cluster"].get("zones", [])] or [""]
-        self.classpath = ensure_classpath(str(params["kafka"]["version"]), str(params["zookeeper"]["version"]))
+        self.kraft = params["kafka"].get("mode") == "kraft"
+        zookeeper_version = None if self.kraft else str(params["zookeeper"]["version"])
+        self.classpath = ensure_classpath(str(params["kafka"]["version"]), zookeeper_version)
         zk_sets = self.manifests.statefulsets_running("start-zookeeper.sh")
-        if len(zk_sets) != 1:
+        if len(zk_sets) > 1 or (zookeepers and not zk_sets):
             raise ValueError(f"expected one ZooKeeper StatefulSet, found {[s.name for s in zk_sets]}")
-        self.zookeeper_set = zk_sets[0]
-        self.broker_sets = self.manifests.statefulsets_running("start-kafka.sh")
-        if zookeepers > self.zookeeper_set.replicas:
+        self.zookeeper_set: StatefulSet | None = zk_sets[0] if zk_sets else None
+        kafka_sets = self.manifests.statefulsets_running("start-kafka.sh")
+        self.controller_sets = [s for s in kafka_sets if self._roles(s) == "controller"]
+        self.broker_sets = [s for s in kafka_sets if s not in self.controller_sets]
+        if self.zookeeper_set is not None and zookeepers > self.zookeeper_set.replicas:
             raise ValueError(f"the target has {self.zookeeper_set.replicas} ZooKeeper pods, not {zookeepers}")
         self.network = Network(workdir / "net")
         self.zookeeper: list[Pod] = []
+        self.controllers: list[Pod] = []
         self.brokers: list[Pod] = []
         try:
-            zk_plan = [(self.zookeeper_set, o) for o in self.zookeeper_set.ordinals()[:zookeepers]]
-            broker_plan = self._broker_plan(brokers)
-            names = [s.pod_name(o) for s, o in [*zk_plan, *broker_plan]]
+            zk_set = self.zookeeper_set
+            zk_plan = [(zk_set, o) for o in zk_set.ordinals()[:zookeepers]] if zk_set is not None else []
+            controller_plan = self._plan(self.controller_sets, controllers, "controller")
+            broker_plan = self._plan(self.broker_sets, brokers, "broker")
+            plan = [*zk_plan, *controller_plan, *broker_plan]
+            names = [s.pod_name(o) for s, o in plan]
             for name in [*names, "client"]:
                 self.network.add_pod(name)
             zones = itertools.cycle(self.zones)
-            planned = [(s, o, _pinned_zone(s) or next(zones)) for s, o in [*zk_plan, *broker_plan]]
+            planned = [(s, o, _pinned_zone(s) or next(zones)) for s, o in plan]
             self.hosts_base = self._cluster_dns(planned)
             for index, (statefulset, ordinal, zone) in enumerate(planned):
                 pod = self._pod(statefulset, ordinal, zone or None, f"node-{index}")
-                (self.zookeeper if statefulset is self.zookeeper_set else self.brokers).append(pod)
+                if statefulset is self.zookeeper_set:
+                    self.zookeeper.append(pod)
+                else:
+                    (self.controllers if statefulset in self.controller_sets else self.brokers).append(pod)
         except BaseException:
             self.network.close()
             raise
 
-    def _broker_plan(self, count: int) -> list[tuple[StatefulSet, int]]:
-        per_set = [[(s, o) for o in s.ordinals()] for s in self.broker_sets]
+    def _roles(self, statefulset: StatefulSet) -> str:
+        """process.roles of the server.properties in the ConfigMap the pod mounts ("" in ZooKeeper mode)."""
+        for volume in statefulset.volumes().values():
+            if "configMap" in volume:
+                data = self.manifests.config_map(str(volume["configMap"]["name"])).get("data", {})
+                if "server.properties" in data:
+                    return to_dict(data["server.properties"]).get("process.roles", "")
+        return ""
+
+    def _plan(self, sets: list[StatefulSet], count: int, what: str) -> list[tuple[StatefulSet, int]]:
+        per_set = [[(s, o) for o in s.ordinals()] for s in sets]
         rows = [row for column in itertools.zip_longest(*per_set) for row in column if row is not None]
         if count > len(rows):
-            raise ValueError(f"the target has {len(rows)} broker pods, not {count}")
+            raise ValueError(f"the target has {len(rows)} {what} pods, not {count}")
         return rows[:count]
 
     def _cluster_dns(self, planned: list[tuple[StatefulSet, int, str]]) -> str:
@@ -140,8 +164,8 @@ class PodCluster:
 
     # --- lifecycle -----------------------------------------------------------------------------------------
     def start(self, timeout: float = 600.0) -> None:
-        """ZooKeeper pods first (Parallel), every one Ready; then the brokers, every one Ready."""
-        for group in (self.zookeeper, self.brokers):
+        """ZooKeeper or controller pods first (Parallel), every one Ready; then the brokers, every one Ready."""
+        for group in (self.zookeeper, self.controllers, self.brokers):
             for pod in group:
                 pod.start_container()
             self.wait_ready(group, timeout)
@@ -155,17 +179,16 @@ class PodCluster:
             raise TimeoutError(f"{error}\n{self.describe()}") from None
 
     def stop(self) -> None:
-        """Brokers first (a broker whose ZooKeeper is gone hangs in controlled shutdown), then ZooKeeper."""
+        """Brokers first (a broker whose ZooKeeper or controllers are gone hangs in controlled shutdown), then
+        the controllers, then ZooKeeper."""
         try:
-            for pod in reversed(self.brokers):
-                pod.stop()
-            for pod in self.zookeeper:
+            for pod in [*reversed(self.brokers), *self.controllers, *self.zookeeper]:
                 pod.stop()
         finally:
             self.network.close()
 
     def all_pods(self) -> list[Pod]:
-        return [*self.zookeeper, *self.brokers]
+        return [*self.zookeeper, *self.controllers, *self.brokers]
 
     def describe(self) -> str:
         parts = []
@@ -240,12 +263,17 @@ def wait_for_brokers(cluster: PodCluster, pods: Sequence[Pod], timeout: float = 
 
 @contextlib.contextmanager
 def running_pods(
-    target: str | Target, workdir: Path, zookeepers: int = 3, brokers: int = 3, start: bool = True
+    target: str | Target,
+    workdir: Path,
+    zookeepers: int = 3,
+    brokers: int = 3,
+    start: bool = True,
+    controllers: int = 0,
 ) -> Iterator[PodCluster]:
     """The target's pods started (or only prepared); every process stopped on exit, whatever happened."""
     _require_tools()
     chosen = committed_target(target) if isinstance(target, str) else target
-    cluster = PodCluster(chosen, workdir, zookeepers, brokers)
+    cluster = PodCluster(chosen, workdir, zookeepers, brokers, controllers)
     try:
         if start:
             cluster.start()
