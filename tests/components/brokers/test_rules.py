@@ -322,3 +322,18 @@ def test_recovery_threads_follow_the_cpu_limit_unless_set(sets: tuple[str, ...],
     carries the thread count with it. A value set in the parameters is written as set."""
     assert server_properties(*sets)["num.recovery.threads.per.data.dir"] == threads
     assert server_properties(profile="development")["num.recovery.threads.per.data.dir"] == "1"  # cpu "1"
+
+
+# --- broker node ids stay below the controllers' (KRaft) ---------------------------------------------------
+
+
+@pytest.mark.parametrize("replicas", [1001, 3001])
+def test_broker_count_never_reaches_the_controllers_node_ids(run: Run, tmp_path: Path, replicas: int) -> None:
+    """KRaft brokers are node ids 0..N-1 and the controllers 3000 + ordinal, in one id space that must hold each
+    id once (docs/kraft.md 2): 3001 brokers would give broker 3000 controller 3000's id. The schema's bound of
+    1000 brokers (ZooKeeper mode's reserved.broker.max.id) applies in both modes, so it refuses every count
+    that would reach the controllers' ids, with one line, exit 2, nothing written."""
+    sets = ("kafka.clusterId=q1Sh-9_ISia_zwGINzRvyQ", f"kafka.replicas={replicas}")
+    assert refused(run, tmp_path, *sets, profile="high-availability,kraft") == [
+        f"error: kafka.replicas: must be <= 1000, got {replicas} (set by --set kafka.replicas={replicas})"
+    ]
