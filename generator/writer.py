@@ -50,9 +50,11 @@ def write(out_root: Path, target: str, files: dict[str, str]) -> list[Change]:
     for path in files:
         _check_relative(path)
     changes = compare(target_dir, files)
-    if all(change.status == "identical" for change in changes) and _exact_tree(target_dir, files):
-        return changes  # nothing to do: no file is touched, so mtimes and the folder stay as they are
     try:
+        if all(change.status == "identical" for change in changes) and _exact_tree(target_dir, files):
+            with _locked(out_root):  # nothing to write, so no file's mtime changes; a killed run's leftovers go
+                clean_leftovers(out_root)
+            return changes
         _write_tree(out_root, target_dir, files)
     except OSError as error:
         raise OutputError(f"{error.filename or out_root}: cannot write: {error.strerror}") from None
