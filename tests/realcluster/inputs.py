@@ -209,9 +209,10 @@ def _field_env(containers: list[dict[str, Any]]) -> dict[str, str]:
 
 
 def three_broker_targets() -> list[str]:
-    """Committed targets the three-broker real-cluster tests run: all but the one-broker development
-    target, whose single pods the control-plane tests (tests/controlplane) run instead."""
-    found = sorted(p.parent.name for p in OUTPUT_ROOT.glob("*/params.yaml"))
+    """Committed ZooKeeper-mode targets (those with a zoo.cfg) the three-broker real-cluster tests run: all
+    but the one-broker development target, whose single pods the control-plane tests (tests/controlplane)
+    run instead. The committed KRaft targets (output/*+kraft) have no ZooKeeper for this harness."""
+    found = sorted(p.parent.parent.name for p in OUTPUT_ROOT.glob("*/config/zoo.cfg"))
     return [name for name in found if committed_target(name).params["kafka"]["replicas"] >= 3]
 
 

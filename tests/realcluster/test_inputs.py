@@ -53,7 +53,7 @@ def test_rack_aware_statefulsets_give_one_pod_per_zone_first(tmp_path: Path) -> 
 
 
 def test_only_the_development_target_is_left_out_of_the_three_broker_runs() -> None:
-    every = sorted(p.parent.name for p in OUTPUT_ROOT.glob("*/params.yaml"))
+    every = sorted(p.parent.parent.name for p in OUTPUT_ROOT.glob("*/config/zoo.cfg"))  # ZooKeeper mode
     assert sorted(set(every) - set(three_broker_targets())) == ["development"]
 
 
