@@ -238,11 +238,17 @@ def test_multi_line_strings_are_written_as_pyyaml_writes_them(text: str) -> None
     _same_as_pyyaml({"k": [text, {"nested": [text]}]})
 
 
+OUTPUT = Path(__file__).resolve().parents[2] / "output"
+
+
 def _committed_config_files() -> list[Path]:
-    return sorted(Path(__file__).resolve().parents[2].glob("output/*/config/*"))
+    """Every file under a target's config/, its subfolders included (a KRaft target's config/controller/)."""
+    return sorted(p for p in OUTPUT.glob("*/config/**/*") if p.is_file())
 
 
-@pytest.mark.parametrize("path", _committed_config_files(), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path", _committed_config_files(), ids=lambda p: p.relative_to(OUTPUT).as_posix().replace("/config/", "/", 1)
+)
 def test_every_committed_config_file_takes_the_fast_literal_path(path: Path) -> None:
     """The files a ConfigMap carries: written by the fast path, byte for byte as PyYAML writes them."""
     text = path.read_text(encoding="utf-8")
