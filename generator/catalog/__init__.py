@@ -44,6 +44,7 @@ class KeySpec:
     doc: str
     alias_of: str | None = None
     pattern: bool = False
+    unset: float | None = None  # a value outside [minimum, maximum] that means "none" (e.g. -1 = no limit)
 
 
 class Catalog:
@@ -116,11 +117,19 @@ def _expected(spec: KeySpec, value: object) -> str:
 
 
 def _check_range(spec: KeySpec, value: float) -> str | None:
-    if spec.minimum is not None and value < spec.minimum:
-        return f"must be >= {_num(spec.minimum)}, got {value}"
-    if spec.maximum is not None and value > spec.maximum:
-        return f"must be <= {_num(spec.maximum)}, got {value}"
-    return None
+    below = spec.minimum is not None and value < spec.minimum
+    above = spec.maximum is not None and value > spec.maximum
+    if not (below or above) or (spec.unset is not None and value == spec.unset):
+        return None
+    if spec.minimum is not None and spec.maximum is not None:
+        allowed = f"between {_num(spec.minimum)} and {_num(spec.maximum)}"
+    elif spec.minimum is not None:
+        allowed = f">= {_num(spec.minimum)}"
+    else:
+        assert spec.maximum is not None  # neither below nor unbounded above: above the maximum
+        allowed = f"<= {_num(spec.maximum)}"
+    unset = "" if spec.unset is None else f"{_num(spec.unset)} or "
+    return f"must be {unset}{allowed}, got {value}"
 
 
 def _check_int_width(type_name: str, value: int) -> str | None:
@@ -256,4 +265,5 @@ def _parse_spec(source: str, name: str, entry: Mapping[str, Any]) -> KeySpec:
         choices=None if choices is None else tuple(str(c) for c in choices),
         doc=entry["doc"],
         pattern=bool(entry.get("pattern", False)),
+        unset=None if entry.get("unset") is None else float(entry["unset"]),
     )

@@ -153,6 +153,26 @@ def test_int_key_refuses_other_types(value: object, reason: str) -> None:
     assert load_catalog("kafka-broker", "3.9").check("min.insync.replicas", value) == reason
 
 
+@pytest.mark.parametrize(
+    ("component", "version", "key"),
+    [
+        ("kafka-broker", "3.9", "log.retention.ms"),
+        ("kafka-broker", "4.1", "log.retention.hours"),
+        ("zookeeper", "3.8", "maxSessionTimeout"),
+    ],
+)
+def test_a_value_that_means_none_is_allowed_but_not_the_gap_before_the_minimum(
+    component: str, version: str, key: str
+) -> None:
+    """-1 means no limit (or ZooKeeper's own default), 1 and up are limits; 0 would stop the broker from
+    starting (Kafka refuses 0 ms retention) or give every ZooKeeper session a 0 ms timeout."""
+    catalog = load_catalog(component, version)
+    assert catalog.check(key, -1) is None
+    assert catalog.check(key, 1) is None
+    assert catalog.check(key, 0) == "must be -1 or >= 1, got 0"
+    assert catalog.check(key, -2) == "must be -1 or >= 1, got -2"
+
+
 def test_below_minimum() -> None:
     assert load_catalog("kafka-broker", "3.9").check("min.insync.replicas", 0) == "must be >= 1, got 0"
 
@@ -164,7 +184,7 @@ def test_below_minimum() -> None:
         ("kafka-broker", "offsets.topic.replication.factor", 2**15, "must be <= 32767 (short range)"),
         ("kafka-broker", "log.retention.bytes", 2**63, "must be <= 9223372036854775807 (long range)"),
         ("kafka-broker", "log.retention.bytes", -2, "must be >= -1, got -2"),
-        ("librdkafka", "statistics.interval.ms", 86400001, "must be <= 86400000, got 86400001"),
+        ("librdkafka", "statistics.interval.ms", 86400001, "must be between 0 and 86400000, got 86400001"),
     ],
 )
 def test_out_of_range(component: str, key: str, value: int, reason: str) -> None:
@@ -201,7 +221,7 @@ def test_double_accepts_int_and_float() -> None:
     cat = load_catalog("kafka-broker", "3.9")
     assert cat.check("log.cleaner.min.cleanable.ratio", 0.3) is None
     assert cat.check("log.cleaner.min.cleanable.ratio", 1) is None
-    assert cat.check("log.cleaner.min.cleanable.ratio", 1.5) == "must be <= 1, got 1.5"
+    assert cat.check("log.cleaner.min.cleanable.ratio", 1.5) == "must be between 0 and 1, got 1.5"
     assert cat.check("log.cleaner.min.cleanable.ratio", "0.3") is not None
 
 
@@ -236,7 +256,7 @@ def test_librdkafka_alias() -> None:
     cat = load_catalog("librdkafka", "2")
     assert cat.check("linger.ms", 5) is None
     assert cat.check("queue.buffering.max.ms", 0.5) is None
-    assert cat.check("linger.ms", -1) == "must be >= 0, got -1"
+    assert cat.check("linger.ms", -1) == "must be between 0 and 900000, got -1"
     assert cat.canonical("linger.ms") == "queue.buffering.max.ms"
     assert cat.canonical("acks") == "request.required.acks"
     assert cat.canonical("queue.buffering.max.ms") == "queue.buffering.max.ms"
@@ -400,7 +420,7 @@ def test_gzip_level_is_1_to_9_or_minus_1(component: str) -> None:
     cat = load_catalog(component, "4.1")
     assert [cat.check("compression.gzip.level", level) for level in (-1, 1, 9)] == [None, None, None]
     assert cat.check("compression.gzip.level", 0) == "must be one of -1, 1, 2, 3, 4, 5, 6, 7, 8, 9; got '0'"
-    assert cat.check("compression.gzip.level", 10) == "must be <= 9, got 10"
+    assert cat.check("compression.gzip.level", 10) == "must be between -1 and 9, got 10"
 
 
 @pytest.mark.parametrize(
@@ -484,7 +504,13 @@ def test_range_source_matches_upstream(component: str, version: str, spec: KeySp
         twin = topic_twin(version, spec.name) if component == "kafka-broker" else None
         theirs = None if twin is None else kafka_bounds(twin["valid_values"])
         if source == "topic":
-            assert theirs == (spec.minimum, spec.maximum), f"{spec.name}: not the range of its topic-level key"
+            # `unset` below the minimum: the topic's range less the gap the broker itself refuses (0 ms retention)
+            low = (
+                spec.unset
+                if spec.unset is not None and spec.minimum is not None and spec.unset < spec.minimum
+                else spec.minimum
+            )
+            assert theirs == (low, spec.maximum), f"{spec.name}: not the range of its topic-level key"
         else:
             assert theirs is None, f"{spec.name}: its topic-level key documents {theirs}; use range_source: topic"
     elif component == "librdkafka":
@@ -517,10 +543,13 @@ def topic_twin(version: str, broker_key: str) -> dict[str, Any] | None:
         ("kafka.config.num.replica.fetchers=0", "must be >= 1, got 0"),  # inferred: a thread count
         ("kafka.config.log.retention.bytes=-2", "must be >= -1, got -2"),  # -1 (no limit) stays allowed
         ("kafka.config.log.cleaner.dedupe.buffer.size=1048576", "must be >= 1048577, got 1048576"),
-        ("clients.producer.compression.zstd.level=23", "must be <= 22, got 23"),  # upstream [-131072,...,22]
+        (
+            "clients.producer.compression.zstd.level=23",
+            "must be between -131072 and 22, got 23",
+        ),  # upstream [-131072,...,22]
         ("clients.consumer.session.timeout.ms=0", "must be >= 1, got 0"),
         ("zookeeper.config.snapCount=1", "must be >= 2, got 1"),
-        ("zookeeper.config.admin.serverPort=70000", "must be <= 65535, got 70000"),
+        ("zookeeper.config.admin.serverPort=70000", "must be between 1 and 65535, got 70000"),
     ],
 )
 def test_out_of_range_setting_is_one_line_naming_key_layer_and_range(

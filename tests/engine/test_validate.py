@@ -82,7 +82,7 @@ def test_every_problem_is_collected_with_its_file() -> None:
         ("num.io.threads=many\n", "properties", ("kafka-broker", "3.9"), "num.io.threads: expected int"),
         ("log.retention.hourz=1\n", "properties", ("kafka-broker", "3.9"), "log.retention.hourz: unknown key"),
         ("tickTime=0\n", "properties", ("zookeeper", "3.8"), "tickTime: must be >= 1"),
-        ('{"linger.ms": -1}', "json", ("librdkafka", "2"), "linger.ms: must be >= 0"),
+        ('{"linger.ms": -1}', "json", ("librdkafka", "2"), "linger.ms: must be between 0 and 900000"),
         ('{"fetch.max.wait.ms": 5}', "json", ("librdkafka", "2"), "fetch.max.wait.ms: unknown key"),
     ],
 )
