@@ -75,6 +75,8 @@ class BrokersModel:
     cluster_id: str = ""
     release_version: str = ""
     node_id_base: int = 0  # broker node.id = ordinal, as broker.id in ZooKeeper mode
+    combined: bool = False  # KRaft, development: broker 0 is also the only controller (controllers.combined)
+    controller_port: int = 0  # its CONTROLLER listener, combined only
 
     @property
     def config(self) -> Mapping[str, Any]:
@@ -173,6 +175,8 @@ class Brokers(Component):
             quorum_voters=controllers.quorum_voters if controllers else "",
             cluster_id=controllers.cluster_id if controllers else "",
             release_version=controllers.release_version if controllers else "",
+            combined=bool(controllers and controllers.combined),
+            controller_port=controllers.port if controllers and controllers.combined else 0,
         )
 
     def config_files(self, model: BrokersModel, models: Models) -> list[ConfigFile]:
@@ -216,14 +220,18 @@ class Brokers(Component):
     @staticmethod
     def _kraft_sections(model: BrokersModel) -> tuple[Section, ...]:
         """KRaft (docs/kraft.md, 1 and 4): the broker role, the controller listener and the static voters;
-        node.id (the pod ordinal, as broker.id was) and advertised.listeners are written at start."""
+        node.id (the pod ordinal, as broker.id was) and advertised.listeners are written at start. The
+        combined development node (controllers.combined) also listens as the only voter."""
+        listeners = f"PLAINTEXT://:{model.port}"
+        if model.combined:
+            listeners += f",CONTROLLER://:{model.controller_port}"
         return (
             Section(
                 "listeners",
                 "derived from kafka.ports.internal and controllers.port; advertised.listeners per broker from its "
                 "Service (R13)",
                 {
-                    "listeners": f"PLAINTEXT://:{model.port}",
+                    "listeners": listeners,
                     "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                     "inter.broker.listener.name": "PLAINTEXT",
                     "controller.listener.names": "CONTROLLER",
@@ -239,8 +247,13 @@ class Brokers(Component):
             Section("storage", "the data volume's mount, exactly the image's VOLUME", {"log.dirs": model.data_dir}),
             Section(
                 "kraft",
-                "a KRaft broker of the static voters the controllers StatefulSet runs (controllers.replicas)",
-                {"process.roles": "broker", "controller.quorum.voters": model.quorum_voters},
+                "broker 0 is also the only controller, the one static voter (controllers.combined, development)"
+                if model.combined
+                else "a KRaft broker of the static voters the controllers StatefulSet runs (controllers.replicas)",
+                {
+                    "process.roles": "broker,controller" if model.combined else "broker",
+                    "controller.quorum.voters": model.quorum_voters,
+                },
             ),
         )
 

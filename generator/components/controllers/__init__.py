@@ -1,5 +1,7 @@
 """The KRaft controllers (kafka.mode: kraft): a StatefulSet of dedicated controllers, static voters
-(pod ordinal N is node 3000 + N), their headless Service, budget and properties file (docs/kraft.md)."""
+(pod ordinal N is node 3000 + N), their headless Service, budget and properties file (docs/kraft.md).
+With controllers.combined (development only) there are no controller pods: broker 0 is the only voter,
+and this component keeps only the quorum's facts (the voters line) and the KRaft rules."""
 
 from __future__ import annotations
 
@@ -57,6 +59,7 @@ class Voter(NamedTuple):
 @dataclass(frozen=True, eq=False)  # compared by identity: one per build
 class ControllersModel:
     spec: Mapping[str, Any]  # the controllers parameters plus the kafka image and pod site keys, read-only
+    combined: bool  # broker 0 is the only controller (process.roles=broker,controller); no controller pods
     version: str
     replicas: int
     name: str
@@ -114,15 +117,22 @@ class Controllers(Component):
         headless = f"{name}-headless"
         port = spec["port"]
         selector, labels = objects.labels(names, "kafka-controller", kafka["version"])
-        voters = tuple(
-            Voter(NODE_ID_BASE + ordinal, f"{name}-{ordinal}", names.fqdn(f"{name}-{ordinal}.{headless}"))
-            for ordinal in range(spec["replicas"])
-        )
+        if spec["combined"]:
+            # The brokers' StatefulSet names (generator/components/brokers): pod 0, through the headless
+            # Service, which publishes the pod before it is Ready, so its broker part reaches its controller.
+            broker = f"{names.cluster}-broker-0"
+            voters: tuple[Voter, ...] = (Voter(0, broker, names.fqdn(f"{broker}.{names.cluster}-broker-headless")),)
+        else:
+            voters = tuple(
+                Voter(NODE_ID_BASE + ordinal, f"{name}-{ordinal}", names.fqdn(f"{name}-{ordinal}.{headless}"))
+                for ordinal in range(spec["replicas"])
+            )
         heap = spec["heap"]["size"]
         gc_log = objects.gc_log(f"{LOG_DIR}/kafkaServer-gc.log", GC_LOG) if kafka["gc"]["logging"] else ""
         config = kafka["config"]
         return ControllersModel(
             spec=freeze({**spec, **site}),
+            combined=spec["combined"],
             version=kafka["version"],
             replicas=spec["replicas"],
             name=name,
@@ -138,7 +148,7 @@ class Controllers(Component):
             port=port,
             cluster_id=kafka["clusterId"] or "",
             release_version=RELEASE_VERSION,
-            node_id_base=NODE_ID_BASE,
+            node_id_base=0 if spec["combined"] else NODE_ID_BASE,
             heap_opts=f"-Xms{heap} -Xmx{heap}",
             performance_opts=" ".join(
                 [
@@ -161,6 +171,8 @@ class Controllers(Component):
         )
 
     def config_files(self, model: ControllersModel, models: Models) -> list[ConfigFile]:
+        if model.combined:
+            return []  # the broker's server.properties carries the controller role
         sections = (
             Section(
                 "role",

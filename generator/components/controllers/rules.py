@@ -58,7 +58,38 @@ def version_has_kraft(models: Models, where: Where) -> Iterator[Finding]:
         )
 
 
+def combined_only_for_one_development_broker(models: Models, where: Where) -> Iterator[Finding]:
+    """The combined node (docs/kraft.md, 2) is one broker that is also the only voter: no failover at all."""
+    model = _controllers(models)
+    if not model.combined:
+        return
+    cluster = models.get(ClusterModel)
+    brokers, port = where.params["kafka"]["replicas"], where.params["kafka"]["ports"]["internal"]
+    if brokers != 1 or not cluster.development:
+        yield where.error(
+            "controllers.combined",
+            f"true makes broker 0 the only controller, which suits one development broker only (here kafka.replicas "
+            f"is {brokers}, cluster.environment {cluster.environment}); allowed: false (dedicated controllers), or "
+            "true with kafka.replicas 1 and cluster.environment development",
+            "R09",
+            "C09",
+        )
+    elif model.replicas != 1:
+        yield where.error(
+            "controllers.replicas",
+            f"{model.replicas} with controllers.combined true, where the combined broker is the only voter; allowed: 1",
+            "C09",
+        )
+    elif model.port == port:
+        yield where.error(
+            "controllers.port",
+            f"{port} is kafka.ports.internal too, and the combined node listens on both; allowed: another port",
+        )
+
+
 def controller_count(models: Models, where: Where) -> Iterator[Finding]:
+    if _controllers(models).combined:
+        return  # combined_only_for_one_development_broker holds it to 1
     replicas = _controllers(models).replicas
     production = models.get(ClusterModel).production
     if replicas % 2 == 0:
@@ -99,8 +130,8 @@ def pdb_keeps_quorum(models: Models, where: Where) -> Iterator[Finding]:
 EXAMPLE_CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qg"  # profiles/kraft.yaml's, so that the example targets render
 PREVIEW = (
     "kraft is a preview: its objects pass the API schemas and the invariants, but no KRaft target has yet been "
-    "applied to a real control plane or run on real Kafka 4.1.2 processes, and controller readiness is a TCP "
-    "check (issue #12, docs/kraft.md); allowed: zookeeper for a cluster that must not lose data"
+    "applied to a real control plane or run on real Kafka 4.1.2 processes, and the controller probes have met "
+    "stand-ins only (issue #12, docs/kraft.md); allowed: zookeeper for a cluster that must not lose data"
 )
 
 
@@ -121,6 +152,7 @@ def cluster_id_not_the_example(models: Models, where: Where) -> Iterator[Finding
 RULES: tuple[Rule, ...] = (
     cluster_id_set,
     version_has_kraft,
+    combined_only_for_one_development_broker,
     controller_count,
     pdb_keeps_quorum,
     kraft_is_a_preview,
