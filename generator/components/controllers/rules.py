@@ -129,9 +129,9 @@ def pdb_keeps_quorum(models: Models, where: Where) -> Iterator[Finding]:
 
 EXAMPLE_CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qg"  # profiles/kraft.yaml's, so that the example targets render
 PREVIEW = (
-    "kraft is a preview: its objects pass the API schemas and the invariants, but no KRaft target has yet been "
-    "applied to a real control plane or run on real Kafka 4.1.2 processes, and the controller probes have met "
-    "stand-ins only (issue #12, docs/kraft.md); allowed: zookeeper for a cluster that must not lose data"
+    "kraft is a preview: its objects pass the API schemas and the invariants, but its run-time proofs are not "
+    "complete yet (what is and is not proven: docs/kraft.md, Implementation; issue #12); allowed: zookeeper for "
+    "a cluster that must not lose data"
 )
 
 
