@@ -9,6 +9,9 @@ bin/ scripts (the 4.1 stand-ins) and the heap and logging filter docs/kraft.md g
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from .podcluster import PodCluster, wait_for_brokers
 from .probes import PartitionInfo
 from .process import wait_until
 from .properties import to_dict
+from .tools import ToolResult
 
 PROFILES = "durability,kraft"
 # A fixed id (base64url of the first 16 bytes of SHA-256("kafka-profiles/realcluster/kraft")), as a site file
@@ -174,3 +178,53 @@ def new_topic(cluster: PodCluster, topic: str, count: int, timeout: float = 60.0
     spec = {"bootstrap": bootstrap, "topic": topic, "partitions": count, "timeout": timeout}
     result: dict[str, Any] = cluster.run_client("try-create-topic", spec, f"create-{topic}", timeout=timeout + 60)
     return result
+
+
+def keyed_producer_spec(cluster: PodCluster, topic: str, keys: list[str], name: str) -> dict[str, Any]:
+    """For podclient's keyed mode: the generated producer.json sends until the stop file exists."""
+    work = cluster.workdir / name
+    work.mkdir(exist_ok=True)
+    return {"config": cluster.generated_client_config("producer.json"), "topic": topic, "keys": keys,
+            "per_second": 100.0, "stop": str(work / "stop"), "out": str(work / "out.json"),
+            "progress": str(work / "progress")}  # fmt: skip
+
+
+def acked_so_far(spec: dict[str, Any]) -> int:
+    progress = Path(spec["progress"])
+    return int(progress.read_text(encoding="utf-8") or 0) if progress.exists() else 0
+
+
+def read_back(cluster: PodCluster, topic: str, count: int) -> list[dict[str, Any]]:
+    consumer = cluster.generated_client_config("consumer.json")  # read_all adds a group.id
+    spec = {"config": consumer, "topic": topic, "partitions": count}
+    records: list[dict[str, Any]] = cluster.run_client("read", spec, f"read-{topic}")["records"]
+    return records
+
+
+# Kafka 4.x clients log through log4j2: INFO to stderr, so a client's "ProducerConfig values:" block and its
+# configuration warnings are there to read (tests/realcluster/java_clients.py), stdout left to the messages.
+CLIENT_LOG4J2 = """\
+status = warn
+appender.stderr.type = Console
+appender.stderr.name = STDERR
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = INFO
+rootLogger.appenderRef.stderr.ref = STDERR
+"""
+
+
+def client_java(
+    cluster: PodCluster, main_class: str, args: list[str], stdin: str = "", timeout: float = 90.0
+) -> ToolResult:
+    """A Kafka 4.1.2 command-line client (console producer, consumer) in the client pod, on the cluster's jars."""
+    config = cluster.workdir / "client-log4j2.properties"
+    config.write_text(CLIENT_LOG4J2, encoding="utf-8")
+    java = shutil.which("java") or "java"
+    command = cluster.client_command([java, "-Xms32m", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                                      f"-Dlog4j2.configurationFile={config}", "-cp", f"{cluster.classpath}/*",
+                                      main_class, *args])  # fmt: skip
+    started = time.monotonic()
+    done = subprocess.run(command, input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+    return ToolResult(tuple(command), done.returncode, done.stdout, done.stderr, time.monotonic() - started)

@@ -15,18 +15,21 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from .findings import Recorder
+from .java_clients import CONSUMER, config_warnings, effective_config, producer_args, unmatched
 from .kraft import (
     BROKERS,
     CLUSTER_ID,
     CONTROLLERS,
+    acked_so_far,
     all_brokers,
+    client_java,
     everything_running,
     features,
+    keyed_producer_spec,
     kraft_target,
     leader_id,
     meta_properties,
@@ -35,6 +38,7 @@ from .kraft import (
     node_id,
     parse_meta,
     quorum_status,
+    read_back,
     wait_for_isr,
     wait_voters_caught_up,
 )
@@ -46,6 +50,7 @@ pytestmark = [pytest.mark.realcluster, pytest.mark.slow]
 PARTITIONS = 3
 KEYS = [f"key-{n:02d}" for n in range(12)]
 WRITES_PER_PHASE = 150
+JAVA_PRODUCER = "org.apache.kafka.tools.ConsoleProducer"  # moved from core (kafka.tools) in 4.0
 FORMATTED = "Formatting metadata directory /var/lib/kafka/data/logs with metadata.version 4.1-IV1."
 ALREADY_FORMATTED = "All of the log directories are already formatted."
 DIRECTORY_ID = re.compile(r"[A-Za-z0-9_-]{22}")
@@ -90,46 +95,26 @@ def test_static_quorum_at_the_pinned_feature_levels(whole: PodCluster) -> None:
     wait_voters_caught_up(whole)
 
 
-def keyed_producer_spec(cluster: PodCluster, topic: str, name: str) -> dict[str, Any]:
-    work = cluster.workdir / name
-    work.mkdir(exist_ok=True)
-    return {"config": cluster.generated_client_config("producer.json"), "topic": topic, "keys": KEYS,
-            "per_second": 100.0, "stop": str(work / "stop"), "out": str(work / "out.json"),
-            "progress": str(work / "progress")}  # fmt: skip
-
-
-def _acked(spec: dict[str, Any]) -> int:
-    progress = Path(spec["progress"])
-    return int(progress.read_text(encoding="utf-8") or 0) if progress.exists() else 0
-
-
-def read_back(cluster: PodCluster, topic: str, count: int) -> list[dict[str, Any]]:
-    consumer = cluster.generated_client_config("consumer.json")  # read_all adds a group.id
-    spec = {"config": consumer, "topic": topic, "partitions": count}
-    records: list[dict[str, Any]] = cluster.run_client("read", spec, f"read-{topic}")["records"]
-    return records
-
-
 def test_acknowledged_writes_survive_a_broker_killed_and_restarted(whole: PodCluster, record_finding: Recorder) -> None:
     """The generated producer.json (acks=all, idempotent) sends all along while a broker is SIGKILLed and
     started again; the generated consumer.json reads every acknowledged message, once, where it was written."""
     topic, victim = "crash", whole.brokers[1]
     assert new_topic(whole, topic, PARTITIONS)["created"]
     wait_for_isr(whole, topic, all_brokers(whole))
-    spec = keyed_producer_spec(whole, topic, "keyed-crash")
+    spec = keyed_producer_spec(whole, topic, KEYS, "keyed-crash")
     with whole.python_client("keyed", spec, "keyed-crash") as producer:
 
         def acked_more(than: int) -> None:
-            wait_until(lambda: _acked(spec) >= than + WRITES_PER_PHASE, 120, "writes acknowledged", [producer])
+            wait_until(lambda: acked_so_far(spec) >= than + WRITES_PER_PHASE, 120, "writes acknowledged", [producer])
 
         acked_more(0)
         victim.kill_container()
         # The controllers fence the silent broker after broker.session.timeout.ms; writes go on with two.
-        acked_more(_acked(spec))
+        acked_more(acked_so_far(spec))
         victim.start_container()
         whole.wait_ready([victim], 300)
         wait_for_isr(whole, topic, all_brokers(whole))
-        acked_more(_acked(spec))
+        acked_more(acked_so_far(spec))
         Path(spec["stop"]).touch()
         assert producer.wait_exit(200), producer.describe()
     result = json.loads(Path(spec["out"]).read_text(encoding="utf-8"))
@@ -143,6 +128,29 @@ def test_acknowledged_writes_survive_a_broker_killed_and_restarted(whole: PodClu
     assert all(consumed[m] == where for m, where in acked.items()), "a message is not where it was acknowledged"
     record_finding("acknowledged", len(acked))
     record_finding("lost", len(set(acked) - set(consumed)))
+
+
+def test_generated_java_client_configs_move_messages(whole: PodCluster) -> None:
+    """Kafka 4.1.2's console producer and consumer fed the generated producer.properties and
+    consumer.properties unchanged: no configuration warning, every generated value in effect."""
+    topic, lines = "java", [f"java-{n}" for n in range(60)]
+    assert new_topic(whole, topic, PARTITIONS)["created"]
+    wait_for_isr(whole, topic, all_brokers(whole))
+    producer, consumer = whole.target.file("producer.properties"), whole.target.file("consumer.properties")
+    bootstrap = whole.generated_client_config("producer.json")["bootstrap.servers"]
+    produced = client_java(
+        whole, JAVA_PRODUCER, producer_args(bootstrap, topic, producer), "".join(f"{m}\n" for m in lines)
+    )
+    assert produced.returncode == 0 and "Error when sending message" not in produced.stderr, produced.describe()
+    assert config_warnings(produced.stderr) == [], produced.describe()
+    assert unmatched(producer, effective_config(produced.stderr, "ProducerConfig")) == {}
+    args = ["--bootstrap-server", bootstrap, "--topic", topic, "--consumer.config", str(consumer),
+            "--max-messages", str(len(lines)), "--timeout-ms", "45000"]  # fmt: skip
+    consumed = client_java(whole, CONSUMER, args, timeout=120)
+    assert consumed.returncode == 0, consumed.describe()
+    assert sorted(consumed.stdout.splitlines()) == sorted(lines), consumed.describe()
+    assert config_warnings(consumed.stderr) == [], consumed.describe()
+    assert unmatched(consumer, effective_config(consumed.stderr, "ConsumerConfig")) == {}
 
 
 def test_min_insync_replicas_refuses_writes_with_two_brokers_down(whole: PodCluster, record_finding: Recorder) -> None:
