@@ -264,8 +264,7 @@ def explain(
 ) -> None:
     import contextlib
 
-    from generator.budget import FailureBudget
-    from generator.explain import as_json, as_markdown, as_text, report
+    from generator.explain import as_json, as_markdown, as_text, report_of
     from generator.replay import repository_root
     from generator.target import Sources, derived, load
 
@@ -275,7 +274,7 @@ def explain(
     with contextlib.chdir(root):
         merged, target, command = load(request, sources)
         models, warnings = derived(merged, sources, strict)
-        explained = report(merged, target, command, warnings, models.models.get(FailureBudget))
+        explained = report_of(merged, target, command, warnings, models, sources.components())
     formatter = {"text": as_text, "md": as_markdown, "json": as_json}[output_format]
     click.echo(formatter(explained), nl=False)
 

@@ -5,13 +5,18 @@ README.md) or JSON.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.budget import FailureBudget
 from generator.core.findings import Finding
-from generator.paramsfile import earlier, scalar
+from generator.paramsfile import earlier, omitted_line, omitted_sections, scalar
 from generator.profiles import Merged
+
+if TYPE_CHECKING:
+    from generator.core.component import Component
+    from generator.core.engine import Derived
 
 
 @dataclass(frozen=True)
@@ -34,11 +39,21 @@ class Report:
     warnings: list[Finding]
     budget: FailureBudget
     changed: list[Setting] = field(default_factory=list)  # settings a layer after base.yaml set
+    omitted: tuple[str, ...] = ()  # parameter sections not listed: those of components the target does not have
 
 
-def report(merged: Merged, target: str, command: str, warnings: list[Finding], budget: FailureBudget) -> Report:
+def report(
+    merged: Merged,
+    target: str,
+    command: str,
+    warnings: list[Finding],
+    budget: FailureBudget,
+    omitted: tuple[str, ...] = (),
+) -> Report:
+    """`omitted`: parameter sections left out (paramsfile.omitted_sections: a disabled component's)."""
     layers = list(dict.fromkeys(source for settings in merged.provenance.values() for source, _ in settings))
-    settings = [_setting(key, value, merged) for key, value in _leaves(merged.params)]
+    shown = {key: value for key, value in merged.params.items() if key not in omitted}
+    settings = [_setting(key, value, merged) for key, value in _leaves(shown)]
     ids_of = {s.key: s.ids for s in settings}
     conflicts = [
         {
@@ -49,9 +64,23 @@ def report(merged: Merged, target: str, command: str, warnings: list[Finding], b
             "ids": list(ids_of.get(c.key, ())),
         }
         for c in merged.conflicts
+        if c.key.split(".", 1)[0] not in omitted
     ]
     changed = [s for s in settings if s.source != "profiles/base.yaml"]
-    return Report(target, command, layers, settings, conflicts, warnings, budget, changed)
+    return Report(target, command, layers, settings, conflicts, warnings, budget, changed, omitted)
+
+
+def report_of(
+    merged: Merged,
+    target: str,
+    command: str,
+    warnings: list[Finding],
+    derived: Derived,
+    components: Sequence[Component],
+) -> Report:
+    """The report of a derived target, as `render` (README.md, params.yaml) and `explain` both give it."""
+    omitted = omitted_sections(derived.disabled, components)
+    return report(merged, target, command, warnings, derived.models.get(FailureBudget), omitted)
 
 
 def _setting(key: str, value: Any, merged: Merged) -> Setting:
@@ -85,6 +114,7 @@ def as_text(r: Report) -> str:
         lines.append(f"{s.key:<{width}}  {s.value}  <- {s.source}{over}{cited}")
         if s.reason:
             lines.append(f"{'':<{width}}    {s.reason}")
+    lines += [omitted_line(r.omitted)] if r.omitted else []
     lines += ["", "conflicts between chosen profiles:"] + [f"  {_conflict(c)}" for c in r.conflicts or [{}]]
     lines += ["", "warnings:"] + [f"  {w.line()}" for w in r.warnings] + (["  none"] if not r.warnings else [])
     lines += ["", "failure budget:"] + [f"  {line}" for line in r.budget.lines()]
@@ -117,8 +147,9 @@ def as_markdown(r: Report, header: str | None = None) -> str:
     lines += ["", "## Warnings", ""]
     lines += [f"- {_md(w.line())}" for w in r.warnings] or ["None."]
     lines += ["", "## Settings from the profiles, site file and --set", "", *_table(r.changed)]
-    lines += ["", "## All settings", "", "<details><summary>every effective setting</summary>", ""]
-    lines += [*_table(r.settings), "", "</details>"]
+    lines += ["", "## All settings", ""]
+    lines += [omitted_line(r.omitted), ""] if r.omitted else []
+    lines += ["<details><summary>every effective setting</summary>", "", *_table(r.settings), "", "</details>"]
     return "\n".join(lines) + "\n"
 
 
@@ -144,6 +175,7 @@ def as_json(r: Report) -> str:
         "command": r.command,
         "layers": r.layers,
         "settings": [asdict(s) for s in r.settings],
+        "omittedSections": list(r.omitted),
         "conflicts": r.conflicts,
         "warnings": [{**asdict(w), "line": w.line()} for w in r.warnings],
         "failureBudget": r.budget.as_dict(),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection, Iterable
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from generator.profiles import Merged
 from generator.serialize import plain_scalar
+
+if TYPE_CHECKING:
+    from generator.core.component import Component
 
 INTRO = (
     "# The merged parameters of this target. Each comment names the layer that set the value and,\n"
@@ -15,9 +19,25 @@ INTRO = (
 )
 
 
-def params_yaml(merged: Merged, header: str, budget: list[str]) -> str:
+def omitted_sections(disabled: Collection[str], components: Iterable[Component]) -> tuple[str, ...]:
+    """The parameter sections of the components a target does not have (Component.enabled): none of their
+    values reaches a file, so params.yaml, README.md and `explain` leave them out instead of listing values
+    that change nothing (the zookeeper section of a KRaft target, the controllers of a ZooKeeper one)."""
+    return tuple(sorted(key for c in components if c.name in disabled for key in c.keys))
+
+
+def omitted_line(omitted: tuple[str, ...]) -> str:
+    """Says which sections a listing leaves out, so a reader does not look for them."""
+    names = ", ".join(omitted)
+    return f"Not listed: {names} (the parameters of a component this target does not have; they change nothing)."
+
+
+def params_yaml(merged: Merged, header: str, budget: list[str], omitted: tuple[str, ...] = ()) -> str:
     lines = [header, INTRO.rstrip("\n")]
-    _emit(merged.params, (), merged, lines, 0)
+    if omitted:
+        lines.append(f"# {omitted_line(omitted)}")
+    shown = {key: value for key, value in merged.params.items() if key not in omitted}
+    _emit(shown, (), merged, lines, 0)
     lines += ["", "# Failure budget (computed from the values above; see docs/failure-budget.md):"]
     lines += [f"#   {line}" for line in budget]
     return "\n".join(lines) + "\n"

@@ -93,8 +93,7 @@ def checked(merged: profiles.Merged, strict: bool = False, sources: Sources | No
 
 
 def build(request: Request, sources: Sources | None = None, strict: bool = False) -> Build:
-    from generator.budget import FailureBudget
-    from generator.explain import as_markdown, report
+    from generator.explain import as_markdown, report_of
     from generator.paramsfile import params_yaml
     from generator.serialize import canonical_yaml
 
@@ -108,8 +107,8 @@ def build(request: Request, sources: Sources | None = None, strict: bool = False
     rendered = render(result, components, sources.templates_dir, header)
     summary = check(rendered, result, components, Where(merged.source_of, merged.params))
     files = dict(rendered.files)
-    explained = report(merged, target, command, warnings, result.models.get(FailureBudget))
-    files["params.yaml"] = params_yaml(merged, render_header(command), explained.budget.lines())
+    explained = report_of(merged, target, command, warnings, result, components)
+    files["params.yaml"] = params_yaml(merged, render_header(command), explained.budget.lines(), explained.omitted)
     files["README.md"] = as_markdown(explained, header.removeprefix("# "))
     files["kustomization.yaml"] = canonical_yaml(
         {

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from generator.cli import cli
-from generator.target import Sources
+from generator.target import Request, Sources
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -23,7 +23,20 @@ COMMITTED_TARGETS = (
     "low-latency",
     "high-availability,throughput",
     "development",
+    "high-availability,kraft",
+    "durability,kraft",
+    "throughput,kraft",
+    "low-latency,kraft",
 )
+# The fixed cluster id of the repository's KRaft targets: the Makefile's KRAFT_CLUSTER_ID (which says why it
+# is fixed), recorded in each one's params.yaml by --set; tests/behaviour/test_golden.py holds them equal.
+KRAFT_CLUSTER_ID = "am_kdMYhQTKWSYDReo2TfA"
+
+
+def committed_request(spec: str) -> Request:
+    """The request a committed target is rendered with: its profiles, plus the cluster id for KRaft ones."""
+    kraft = "kraft" in spec.split(",")
+    return Request(spec, sets=(f"kafka.clusterId={KRAFT_CLUSTER_ID}",) if kraft else ())
 
 
 @pytest.fixture

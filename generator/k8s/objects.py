@@ -102,8 +102,8 @@ def scan_exceptions(image: Mapping[str, Any]) -> dict[str, str]:
         "CKV_K8S_40": "runs as UID and GID 1000, the non-root user the official image creates and owns its "
         "files with; root stays refused (runAsNonRoot, no privilege escalation, all capabilities dropped, "
         "read-only root filesystem, RuntimeDefault seccomp)",
-        "CKV2_K8S_6": "which namespaces may reach the brokers (clients) and ZooKeeper (monitoring) is site "
-        "knowledge the parameters do not hold yet; the site overlay adds the NetworkPolicy (docs/security.md)",
+        "CKV2_K8S_6": "which namespaces may reach these pods (clients the brokers, monitoring every member) is "
+        "site knowledge the parameters do not hold yet; the site overlay adds the NetworkPolicy (docs/security.md)",
     }
     if image["pullPolicy"] != "Always":
         reasons["CKV_K8S_15"] = (
@@ -111,9 +111,12 @@ def scan_exceptions(image: Mapping[str, Any]) -> dict[str, str]:
             "and a restarting broker or server must not depend on the registry being reachable"
         )
     if not image["digest"]:
+        # The repository ends in the image's name (validated), which is also its parameter section:
+        # apache/kafka for brokers and controllers (kafka.image), zookeeper for ZooKeeper (zookeeper.image).
+        section = image["repository"].rsplit("/", 1)[-1]
         reasons["CKV_K8S_43"] = (
             "the site supplied no digest, so the image is pinned by its version tag; "
-            "set kafka.image.digest and zookeeper.image.digest (sha256:...) to pin by digest"
+            f"set {section}.image.digest (sha256:...) to pin it by digest"
         )
     return {f"checkov.io/skip{n}": f"{check}={why}" for n, (check, why) in enumerate(sorted(reasons.items()), 1)}
 

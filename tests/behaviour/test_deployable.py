@@ -14,7 +14,7 @@ import yaml
 from generator.images import IMAGES, image_facts
 from generator.k8s.invariants import check_objects
 from generator.target import Build, Request, build
-from tests.conftest import COMMITTED_TARGETS, REPO, shared
+from tests.conftest import COMMITTED_TARGETS, REPO, committed_request, shared
 
 Run = Any
 
@@ -35,13 +35,11 @@ def broker_sets(result: Build) -> list[dict[str, Any]]:
     ]
 
 
-def zookeeper_set(result: Build) -> dict[str, Any]:
-    (found,) = [
-        s
-        for s in objects(result, "StatefulSet").values()
-        if s["metadata"]["labels"]["app.kubernetes.io/name"] == "zookeeper"
+def quorum_sets(result: Build, name: str) -> list[dict[str, Any]]:
+    """The target's StatefulSets of one quorum kind, 'zookeeper' or 'kafka-controller': none when it has the other."""
+    return [
+        s for s in objects(result, "StatefulSet").values() if s["metadata"]["labels"]["app.kubernetes.io/name"] == name
     ]
-    return found
 
 
 def container(statefulset: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +53,14 @@ def env(statefulset: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module", params=COMMITTED_TARGETS)
 def committed(request: pytest.FixtureRequest) -> Build:
-    return build(Request(request.param))
+    return build(committed_request(request.param))
+
+
+def test_every_committed_target_has_exactly_one_quorum(committed: Build) -> None:
+    """ZooKeeper mode: a ZooKeeper ensemble; KRaft: dedicated controllers. The tests below ask the target which."""
+    kinds = {name: len(quorum_sets(committed, name)) for name in ("zookeeper", "kafka-controller")}
+    kraft = committed.merged.params["kafka"]["mode"] == "kraft"
+    assert kinds == {"zookeeper": 0 if kraft else 1, "kafka-controller": 1 if kraft else 0}
 
 
 # --- 1. broker data in an anonymous volume ----------------------------------------------------------
@@ -86,8 +91,15 @@ def test_no_data_or_log_path_lies_under_an_image_volume_that_is_not_a_mount(comm
     assert mounts["/var/lib/kafka/data"] == "data", "the PVC is mounted exactly at the image's VOLUME"
     server = committed.files["config/server.properties"]
     assert re.search(r"^log\.dirs=/var/lib/kafka/data/[a-z-]+$", server, re.M), "log.dirs is a folder in the PVC"
-    zk_mounts = {m["mountPath"]: m["name"] for m in container(zookeeper_set(committed))["volumeMounts"]}
-    assert (zk_mounts["/data"], zk_mounts["/datalog"], zk_mounts["/logs"]) == ("data", "datalog", "logs")
+    for zookeeper in quorum_sets(committed, "zookeeper"):
+        zk_mounts = {m["mountPath"]: m["name"] for m in container(zookeeper)["volumeMounts"]}
+        assert (zk_mounts["/data"], zk_mounts["/datalog"], zk_mounts["/logs"]) == ("data", "datalog", "logs")
+    for controllers in quorum_sets(committed, "kafka-controller"):
+        mounts = {m["mountPath"]: m["name"] for m in container(controllers)["volumeMounts"]}
+        assert mounts["/var/lib/kafka/data"] == "data", "the controller's PVC exactly at the image's VOLUME"
+        properties = committed.files["config/controller/server.properties"]
+        assert re.search(r"^log\.dirs=/var/lib/kafka/data/[a-z-]+$", properties, re.M)
+        assert "metadata.log.dir" not in properties, "the metadata log: the first of log.dirs, in the PVC"
 
 
 def test_the_old_broker_data_mount_is_refused_by_the_invariant() -> None:
@@ -159,22 +171,45 @@ def _gc_log_bytes(options: str) -> int:
     return (int(match[1]) + 1) * int(match[2]) * {"K": 1024, "M": 1024**2, "G": 1024**3}[match[3]]
 
 
-def test_broker_logs_go_to_the_console_and_the_gc_log_fits_its_volume(committed: Build) -> None:
-    (brokers,) = broker_sets(committed)
-    variables = env(brokers)
-    assert variables["KAFKA_LOG4J_OPTS"] == "-Dlog4j.configuration=file:/config/log4j.properties"
-    assert "-loggc" not in variables["EXTRA_ARGS"], "kafka-run-class.sh would replace our GC log options"
-    log4j = committed.files["config/log4j.properties"]
-    appenders = set(re.findall(r"^log4j\.appender\.\w+=(\S+)$", log4j, re.M))
-    assert appenders == {"org.apache.log4j.ConsoleAppender"}, "no file appender: the kubelet rotates stdout"
-    volumes = {v["name"]: v for v in brokers["spec"]["template"]["spec"]["volumes"]}
+# Kafka 3.9 logs with log4j 1 (log4j.properties), 4.x with log4j2 (log4j2.properties): the option that names
+# the file, and each format's console appender.
+LOG4J = {
+    "-Dlog4j.configuration=file:/config/log4j.properties": (
+        "log4j.properties",
+        r"^log4j\.appender\.\w+=(\S+)$",
+        {"org.apache.log4j.ConsoleAppender"},
+    ),
+    "-Dlog4j2.configurationFile=/config/log4j2.properties": (
+        "log4j2.properties",
+        r"^appender\.\w+\.type\s*=\s*(\S+)$",
+        {"Console"},
+    ),
+}
+
+
+def _assert_console_logging(statefulset: dict[str, Any], files: dict[str, str], folder: str) -> None:
+    variables = env(statefulset)
+    assert variables["KAFKA_LOG4J_OPTS"] in LOG4J, variables["KAFKA_LOG4J_OPTS"]
+    name, appender, console = LOG4J[variables["KAFKA_LOG4J_OPTS"]]
+    appenders = set(re.findall(appender, files[f"{folder}{name}"], re.M))
+    assert appenders == console, f"{folder}{name}: no file appender, the kubelet rotates stdout: {appenders}"
+    volumes = {v["name"]: v for v in statefulset["spec"]["template"]["spec"]["volumes"]}
     limit = _quantity_bytes(volumes["logs"]["emptyDir"]["sizeLimit"])
     assert _gc_log_bytes(variables["KAFKA_GC_LOG_OPTS"]) * 2 <= limit
-    zookeeper = env(zookeeper_set(committed))
-    zk_volumes = {v["name"]: v for v in zookeeper_set(committed)["spec"]["template"]["spec"]["volumes"]}
-    assert _gc_log_bytes(zookeeper["SERVER_JVMFLAGS"]) * 2 <= _quantity_bytes(
-        zk_volumes["logs"]["emptyDir"]["sizeLimit"]
-    )
+
+
+def test_broker_logs_go_to_the_console_and_the_gc_log_fits_its_volume(committed: Build) -> None:
+    (brokers,) = broker_sets(committed)
+    assert "-loggc" not in env(brokers)["EXTRA_ARGS"], "kafka-run-class.sh would replace our GC log options"
+    _assert_console_logging(brokers, committed.files, "config/")
+    for controllers in quorum_sets(committed, "kafka-controller"):
+        _assert_console_logging(controllers, committed.files, "config/controller/")
+    for zookeeper_sts in quorum_sets(committed, "zookeeper"):
+        zookeeper = env(zookeeper_sts)
+        zk_volumes = {v["name"]: v for v in zookeeper_sts["spec"]["template"]["spec"]["volumes"]}
+        assert _gc_log_bytes(zookeeper["SERVER_JVMFLAGS"]) * 2 <= _quantity_bytes(
+            zk_volumes["logs"]["emptyDir"]["sizeLimit"]
+        )
 
 
 # --- 6. config pinned per revision ----------------------------------------------------------------------
@@ -338,10 +373,16 @@ def test_development_is_a_committed_target() -> None:
 # --- 13. smaller ones ------------------------------------------------------------------------------------------
 
 
-def test_zookeeper_starts_on_liveness_and_is_ready_on_quorum(committed: Build) -> None:
-    zk = container(zookeeper_set(committed))
-    assert zk["startupProbe"]["exec"]["command"][-1] == "live"
-    assert zk["readinessProbe"]["exec"]["command"][-1] == "ready"
+def test_the_quorum_has_startup_readiness_and_liveness_probes(committed: Build) -> None:
+    """ZooKeeper starts on liveness and is ready on quorum; KRaft controllers have all three probes (what
+    they ask is docs/kraft.md 3's and tests/components/controllers', not this file's)."""
+    for zookeeper in quorum_sets(committed, "zookeeper"):
+        zk = container(zookeeper)
+        assert zk["startupProbe"]["exec"]["command"][-1] == "live"
+        assert zk["readinessProbe"]["exec"]["command"][-1] == "ready"
+    for controllers in quorum_sets(committed, "kafka-controller"):
+        probes = container(controllers)
+        assert {"startupProbe", "readinessProbe", "livenessProbe"} <= set(probes), sorted(probes)
 
 
 def test_the_namespace_is_rendered_with_pod_security_restricted(committed: Build) -> None:

@@ -131,6 +131,28 @@ def test_checkov_exceptions_go_away_when_the_site_meets_the_checks(tmp_path: Pat
     assert {check for check, _, _ in skipped(report)} == {"CKV_K8S_40", "CKV2_K8S_6"}
 
 
+def test_every_skip_reason_names_only_what_its_target_has() -> None:
+    """A KRaft target has no ZooKeeper: no skip reason may send a reviewer to it. The digest that lifts
+    CKV_K8S_43 is the set's own image's (kafka.image for brokers and controllers, zookeeper.image)."""
+    for target in targets():
+        sets = [(path, m) for path, m in manifests(target) if m["kind"] == "StatefulSet"]
+        has_zookeeper = any(m["metadata"]["labels"]["app.kubernetes.io/name"] == "zookeeper" for _, m in sets)
+        for path, statefulset in sets:
+            reasons = {k: v for k, v in statefulset["metadata"]["annotations"].items() if k.startswith("checkov.io/")}
+            assert reasons, path
+            if not has_zookeeper:
+                assert not [r for r in reasons.values() if "zookeeper" in r.lower()], (path, reasons)
+            image = statefulset["spec"]["template"]["spec"]["containers"][0]["image"]
+            section = (
+                "zookeeper" if image.split(":")[0].endswith("/zookeeper") or image.startswith("zookeeper:") else "kafka"
+            )
+            digest = [r for r in reasons.values() if r.startswith("CKV_K8S_43=")]
+            assert digest and digest[0].endswith(f"set {section}.image.digest (sha256:...) to pin it by digest"), (
+                path,
+                digest,
+            )
+
+
 def test_kube_score_finds_only_what_docs_security_explains() -> None:
     binary = tool("KUBE_SCORE", ".cache/bin/kube-score-*")
     documented = DOCS.read_text(encoding="utf-8")
