@@ -5,8 +5,9 @@ template says, through the same harness as the ZooKeeper-mode tests.
 Proves: storage is formatted at start with the pinned cluster id (each node's meta.properties) at
 metadata.version 4.1-IV1 and kraft.version 0 (static voters); the durability target keeps the ZooKeeper-mode
 promises (acks=all writes survive a broker loss, min.insync.replicas refuses writes with two brokers down) with
-the generated client configs; one lost controller leaves metadata served, a lost majority does not, and the
-quorum recovers; a restarted controller and broker keep their data and directory.id byte for byte.
+the generated client configs, and losing the last in-sync replica then loses nothing acknowledged; one lost
+controller leaves metadata served, a lost majority does not, and the quorum recovers; a restarted controller
+and broker keep their data and directory.id byte for byte.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .kraft import (
     new_topic,
     node_id,
     parse_meta,
+    partitions,
     quorum_status,
     read_back,
     wait_for_isr,
@@ -86,10 +88,11 @@ def test_storage_is_formatted_with_the_pinned_cluster_id(whole: PodCluster) -> N
     assert len(set(ids)) == len(ids), ids
 
 
-def test_static_quorum_at_the_pinned_feature_levels(whole: PodCluster) -> None:
+def test_static_quorum_at_the_pinned_feature_levels(whole: PodCluster, record_finding: Recorder) -> None:
     """kafka-features.sh describe, asked of a controller: kraft.version 0 (static voters: formatted without
     --standalone/--initial-controllers) and metadata.version 4.1-IV1 (--release-version 4.1)."""
     finalized = features(whole, whole.controllers[0])
+    record_finding("finalized feature levels", finalized)
     assert finalized["kraft.version"] == "0", finalized
     assert finalized["metadata.version"] == "4.1-IV1", finalized
     wait_voters_caught_up(whole)
@@ -153,27 +156,51 @@ def test_generated_java_client_configs_move_messages(whole: PodCluster) -> None:
     assert unmatched(consumer, effective_config(consumed.stderr, "ConsumerConfig")) == {}
 
 
-def test_min_insync_replicas_refuses_writes_with_two_brokers_down(whole: PodCluster, record_finding: Recorder) -> None:
-    """durability: min.insync.replicas 2. Two brokers stop (pod deletion: SIGTERM, controlled shutdown); the
-    generated producer.json is refused NOT_ENOUGH_REPLICAS on every partition and nothing is stored."""
-    topic = "two-down"
+def test_min_insync_replicas_refuses_writes_then_the_last_in_sync_replica_dies(
+    whole: PodCluster, record_finding: Recorder
+) -> None:
+    """durability: min.insync.replicas 2, no unclean election. Step 1: two brokers stop (pod deletion: SIGTERM,
+    controlled shutdown); the generated producer.json is refused NOT_ENOUGH_REPLICAS on every partition. Step 2:
+    the last in-sync broker is SIGKILLed and the two others come back: whichever leader the controllers
+    elect (an eligible leader replica, or none), nothing acknowledged before is lost and nothing refused is
+    stored."""
+    topic, producer = "two-down", whole.generated_client_config("producer.json")
     assert new_topic(whole, topic, PARTITIONS)["created"]
     wait_for_isr(whole, topic, all_brokers(whole))
+    before = whole.run_client("produce", {"config": producer, "topic": topic, "keys": KEYS, "count": 120}, "before")
+    acked = {(r["key"], r["seq"]) for r in before["acked"]}
+    assert len(acked) == 120 and not before["failed"], before["failed"][:5]
     survivor, stopped = whole.brokers[0], whole.brokers[1:]
     for pod in stopped:
         pod.delete(grace_cap_s=60)
     wait_for_isr(whole, topic, {node_id(whole, survivor)}, via=survivor)
-    spec = {"config": whole.generated_client_config("producer.json"), "topic": topic, "keys": KEYS, "count": 60,
-            "partitions": PARTITIONS, "timeout": 60}  # fmt: skip
+    refused_keys = [f"refused-{k}" for k in KEYS]
+    spec = {"config": producer, "topic": topic, "keys": refused_keys, "count": 60, "partitions": PARTITIONS,
+            "timeout": 60}  # fmt: skip
     result = whole.run_client("refused", spec, "refused-two-down")
     record_finding("refused produce requests", result["not_enough_replicas_count"])
     assert result["acked"] == [], result["acked"][:5]
     assert result["refused_partitions"] == list(range(PARTITIONS)), result
+
+    survivor.kill_container()
     for pod in stopped:
         pod.start_container()
-    whole.wait_ready(stopped, 300)
+    returned = {node_id(whole, p) for p in stopped}
+
+    def failed_over() -> bool:  # the controllers fenced the killed broker: it leads nothing any more
+        found = partitions(whole, topic, stopped[0])
+        return bool(found) and all(p.leader != node_id(whole, survivor) for p in found)
+
+    wait_until(failed_over, 180, "the killed last in-sync replica fenced")
+    leaders = {p.partition: p.leader for p in partitions(whole, topic, stopped[0]) or ()}
+    record_finding("leaders once the last in-sync replica died (-1: offline)", leaders)
+    assert set(leaders.values()) <= returned | {-1}, leaders
+    survivor.start_container()
+    whole.wait_ready(whole.brokers, 300)
     wait_for_isr(whole, topic, all_brokers(whole))
-    assert read_back(whole, topic, PARTITIONS) == [], "a refused write was stored"
+    read = {(r["key"], r["seq"]) for r in read_back(whole, topic, PARTITIONS)}
+    assert acked - read == set(), f"{len(acked - read)} acknowledged messages lost"
+    assert read == acked, f"refused writes were stored: {sorted(read - acked)[:5]}"
 
 
 def test_one_lost_controller_keeps_metadata_served(whole: PodCluster, record_finding: Recorder) -> None:
