@@ -64,15 +64,14 @@ def render(
     strict: bool,
     allow_identity_change: bool,
 ) -> None:
-    from generator.identity import refuse_lost_identities
+    from generator.identity import guard
     from generator.replay import build_in, repository_root
     from generator.writer import safe_target_dir, write
 
     root = repository_root(out_root)
     result = build_in(root, _request(profiles_spec, site, sets + _split_set_words(set_words), root), strict)
     _print_warnings(result.warnings)
-    if not allow_identity_change:
-        refuse_lost_identities(safe_target_dir(out_root, result.target), result.manifests.values())
+    _print_warnings(guard(safe_target_dir(out_root, result.target), result, allow_identity_change))
     changes = write(out_root, result.target, result.files)
     for change in changes:
         click.echo(f"{change.status:<9} {out_root / result.target / change.path}")
@@ -149,12 +148,13 @@ def check(
             click.echo(f"{name}: stale, render it again with: {command}")
             continue
         try:
-            written = fix_target(outcome.target_dir, outcome.request, strict, root, allow_identity_change)
+            written, notes = fix_target(outcome.target_dir, outcome.request, strict, root, allow_identity_change)
         except GeneratorError as error:
             failed += 1
             _print_errors(name, error.lines(), getattr(error, "details", ()))
             click.echo(f"{name}: stale, not fixed, left as it is (errors on stderr): {command}")
             continue
+        _print_warnings(notes)
         for change in written:
             click.echo(f"{change.status:<9} {outcome.target_dir / change.path}")
         click.echo(f"{name}: fixed, rendered again with: {command}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
+from generator.core.findings import Finding
 from generator.errors import GeneratorError
 from generator.replay import Request, build_in, parse_render_command, repository_path
 from generator.writer import Change
@@ -76,16 +77,18 @@ def check_all(target_dirs: Sequence[Path], strict: bool, root: Path, jobs: int |
         yield from pool.map(partial(check_one, strict=strict, root=root), target_dirs[1:])
 
 
-def fix(target_dir: Path, request: Request, strict: bool, root: Path, allow_identity_change: bool) -> list[Change]:
+def fix(
+    target_dir: Path, request: Request, strict: bool, root: Path, allow_identity_change: bool
+) -> tuple[list[Change], list[Finding]]:
     """Write the replay into `target_dir` as `render` writes (atomically, behind the same identity guard);
-    the changes it made. The folder keeps its name even if it is not the target's own."""
-    from generator.identity import refuse_lost_identities
+    the changes it made and the guard's warnings. The folder keeps its name even if it is not the target's own."""
+    from generator.identity import guard
     from generator.writer import write
 
     result = build_in(root, request, strict)
-    if not allow_identity_change:
-        refuse_lost_identities(target_dir, result.manifests.values())
-    return [c for c in write(target_dir.parent, target_dir.name, result.files) if c.status != "identical"]
+    warnings = guard(target_dir, result, allow_identity_change)
+    changes = [c for c in write(target_dir.parent, target_dir.name, result.files) if c.status != "identical"]
+    return changes, warnings
 
 
 def _usable_cores() -> int:

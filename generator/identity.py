@@ -1,9 +1,14 @@
-"""Broker and ZooKeeper identities: the pods a target's StatefulSets create and the volumes they keep.
+"""Broker, ZooKeeper and controller identities: the pods a target's StatefulSets create and the volumes they
+keep, and (KRaft) the cluster id and voter set their data belongs to.
 
-A pod's name is its identity (broker.id and ZooKeeper's myid follow its ordinal) and its PVCs are named
-after it, so a render that drops or renames a pod orphans a broker's data: the PVCs are retained, but
+A pod's name is its identity (broker.id, node.id and ZooKeeper's myid follow its ordinal) and its PVCs are
+named after it, so a render that drops or renames a pod orphans a broker's data: the PVCs are retained, but
 nothing mounts them, and the replicas they held must be rebuilt elsewhere. `render` compares what it
-is about to write with the target already on disk and refuses such a change unless told.
+is about to write with the target already on disk and refuses such a change unless told. Two KRaft
+changes are refused as well: another kafka.clusterId (every volume is the old cluster's, as after a
+rename; lifted by the flag like one), and another controller count, which the flag does not lift: the
+voters are static (docs/kraft.md 1), so a changed voter set is a reconfiguration no roll performs. And
+one change is said rather than refused: min.insync.replicas, which with ELR the files no longer set.
 """
 
 from __future__ import annotations
@@ -11,13 +16,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from generator.errors import IdentityChange
+from generator.core.findings import Finding
+from generator.errors import GeneratorError, IdentityChange
+
+if TYPE_CHECKING:
+    from generator.target import Build
 
 ALLOW_FLAG = "--allow-identity-change"
+CONTROLLER = "controller"  # the role the controllers component gives its pods (Component.identities)
 
 
 @dataclass(frozen=True)
@@ -84,10 +94,12 @@ def _statefulsets(texts: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
     return found
 
 
-def refuse_lost_identities(target_dir: Path, manifests: Iterable[dict[str, Any]]) -> None:
+def refuse_lost_identities(
+    target_dir: Path, manifests: Iterable[dict[str, Any]], before: dict[str, PodIdentity] | None = None
+) -> None:
     """Raise IdentityChange when writing a render of `manifests` to `target_dir` would remove or rename a
-    pod that owns data."""
-    gone = lost(on_disk(target_dir), identities(manifests))
+    pod that owns data. `before`: the identities on disk, when already read."""
+    gone = lost(on_disk(target_dir) if before is None else before, identities(manifests))
     if gone:
         raise IdentityChange(
             f"render would remove or rename brokers and their volumes in {target_dir} (pass {ALLOW_FLAG} to "
@@ -104,3 +116,82 @@ def lost(before: dict[str, PodIdentity], after: dict[str, PodIdentity]) -> list[
         if pod not in after or not set(identity.claims) <= set(after[pod].claims)
     ]
     return sorted(gone, key=lambda i: (i.role, i.number, i.pod))
+
+
+def guard(target_dir: Path, result: Build, allow_identity_change: bool) -> list[Finding]:
+    """What `render` (and `check --fix`) must know before writing `result` over the target in `target_dir`:
+    raises on a change that loses data or breaks the cluster's identity, returns the warnings of a change
+    the files alone do not make."""
+    before, after = on_disk(target_dir), identities(result.manifests.values())
+    kafka = result.merged.params["kafka"]
+    # What the target on disk was rendered with; only a KRaft render needs it (a ZooKeeper one never reads it)
+    recorded = (recorded_params(target_dir).get("kafka") or {}) if kafka.get("mode") == "kraft" else {}
+    was_kraft = recorded.get("mode") == "kraft"
+    refuse_changed_voters(target_dir, result, before, after)
+    if not allow_identity_change:
+        if was_kraft:
+            refuse_changed_cluster_id(target_dir, result, recorded.get("clusterId"))
+        refuse_lost_identities(target_dir, result.manifests.values(), before)
+    return min_insync_changes(target_dir, result, recorded) if was_kraft else []
+
+
+def refuse_changed_voters(
+    target_dir: Path, result: Build, before: dict[str, PodIdentity], after: dict[str, PodIdentity]
+) -> None:
+    """Static voters (controller.quorum.voters) fix the controller count for the cluster's life: a changed
+    voter set needs the one-way move to a dynamic quorum first (docs/kraft.md 1). Refused whatever the flag."""
+    had, has = (sum(i.role == CONTROLLER for i in pods.values()) for pods in (before, after))
+    if had and has and had != has:
+        raise GeneratorError(
+            f"controllers.replicas: {has} on the KRaft target in {target_dir}, whose {had} controllers are static "
+            f"voters: every node's controller.quorum.voters names those {had}, and changing the voter set is a "
+            f"quorum reconfiguration, not a render ({ALLOW_FLAG} does not lift this; docs/kraft.md 1); allowed: "
+            f"{had}, or a new cluster in another target (set by {result.merged.source_of('controllers.replicas')})"
+        )
+
+
+def refuse_changed_cluster_id(target_dir: Path, result: Build, old: Any) -> None:
+    """Every broker's and controller's volume holds the cluster id it was formatted with, and the start
+    script refuses a volume of another cluster (docs/kraft.md 2): a new id is a new cluster, as a rename."""
+    new = result.merged.params["kafka"].get("clusterId")
+    if old and new and old != new:
+        raise GeneratorError(
+            f"kafka.clusterId: {new} on the KRaft target in {target_dir}, formatted as cluster {old}: every "
+            "broker and controller would refuse its volume (it belongs to the old cluster) and none would start; "
+            f"allowed: {old}, or {ALLOW_FLAG} for a new cluster whose PVCs are deleted first "
+            f"(set by {result.merged.source_of('kafka.clusterId')})"
+        )
+
+
+def min_insync_changes(target_dir: Path, result: Build, recorded: dict[str, Any]) -> list[Finding]:
+    """With eligible leader replicas (on for new Kafka 4.1 clusters) the controllers hold min.insync.replicas
+    as a cluster-level setting written when the metadata log was created, which overrides every
+    server.properties (docs/kraft.md 4): a changed value in the files changes no broker."""
+    from generator.components.brokers import BrokersModel
+
+    old, new = (_min_insync(kafka) for kafka in (recorded, result.merged.params["kafka"]))
+    if old == new:
+        return []
+    key = "kafka.config.min.insync.replicas"
+    bootstrap = result.models.get(BrokersModel).bootstrap
+    message = (
+        f"{new} (was {old} in {target_dir}) changes the rendered files but not the cluster: with eligible leader "
+        "replicas (Kafka 4.1) min.insync.replicas is a cluster-level setting the controllers wrote at the first "
+        "start, and it overrides every server.properties; apply it with: kafka-configs.sh --bootstrap-server "
+        f"{bootstrap} --alter --entity-type brokers --entity-default --add-config min.insync.replicas={new}"
+    )
+    return [Finding("warning", key, message, result.merged.source_of(key), ("R25",))]
+
+
+def _min_insync(kafka: dict[str, Any]) -> Any:
+    value = (kafka.get("config") or {}).get("min.insync.replicas")
+    return 1 if value is None else value  # null: the upstream default
+
+
+def recorded_params(target_dir: Path) -> dict[str, Any]:
+    """The parameters the target's params.yaml on disk records (empty when there is none to read)."""
+    try:
+        loaded = yaml.load((target_dir / "params.yaml").read_text(encoding="utf-8"), Loader=_LOADER)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}

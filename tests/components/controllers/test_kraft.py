@@ -243,7 +243,7 @@ def test_kraft_needs_41_and_zookeeper_mode_needs_39() -> None:
 def test_the_identity_guard_knows_the_controllers(run: Run, tmp_path: Path) -> None:
     out = str(tmp_path / "out")
     assert run("render", "high-availability,kraft", "--out", out).exit_code == 0
-    result = run("render", "high-availability,kraft", "--set", "controllers.replicas=3", "--out", out)
+    result = run("render", "high-availability,kraft", "--set", "cluster.name=other", "--out", out)
     assert result.exit_code == 2
     assert result.stderr.splitlines()[-2:] == [
         "  controller 3003: pod kafka-controller-3, PVC data-kafka-controller-3",
