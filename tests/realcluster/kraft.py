@@ -201,6 +201,25 @@ def read_back(cluster: PodCluster, topic: str, count: int) -> list[dict[str, Any
     return records
 
 
+def produce_acked(cluster: PodCluster, topic: str, keys: list[str], count: int) -> set[tuple[str, int]]:
+    """`count` keyed messages with the generated producer.json, every one acknowledged; their ids."""
+    spec = {"config": cluster.generated_client_config("producer.json"), "topic": topic, "keys": keys, "count": count}
+    produced = cluster.run_client("produce", spec, f"produce-{topic}")
+    acked = {(r["key"], r["seq"]) for r in produced["acked"]}
+    assert len(acked) == count and not produced["failed"], produced["failed"][:5]
+    return acked
+
+
+def only_copy_on(cluster: PodCluster, broker: Pod, topic: str, keys: list[str], count: int) -> set[tuple[str, int]]:
+    """A one-partition topic whose only replica is `broker` (its own disk is all there is), filled with `count`
+    acknowledged messages; a topic-level min.insync.replicas=1 lets the generated acks=all producer write."""
+    bootstrap = cluster.generated_client_config("producer.json")["bootstrap.servers"]
+    spec = {"bootstrap": bootstrap, "topic": topic, "assignment": [[node_id(cluster, broker)]],
+            "config": {"min.insync.replicas": "1"}}  # fmt: skip
+    cluster.run_client("create-topic", spec, f"create-{topic}")
+    return produce_acked(cluster, topic, keys, count)
+
+
 # Kafka 4.x clients log through log4j2: INFO to stderr, so a client's "ProducerConfig values:" block and its
 # configuration warnings are there to read (tests/realcluster/java_clients.py), stdout left to the messages.
 CLIENT_LOG4J2 = """\

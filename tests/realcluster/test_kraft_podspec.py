@@ -1,19 +1,18 @@
 """KRaft on Kafka 4.1.2 from the rendered pod specs (issue #12 part 4): 3 controllers + 3 brokers of the
-`durability,kraft` target (kraft.py: fixed cluster id, small heaps), every pod started as its StatefulSet's
-template says, through the same harness as the ZooKeeper-mode tests.
-
-Proves: storage is formatted at start with the pinned cluster id (each node's meta.properties) at
-metadata.version 4.1-IV1 and kraft.version 0 (static voters); the durability target keeps the ZooKeeper-mode
-promises (acks=all writes survive a broker loss, min.insync.replicas refuses writes with two brokers down) with
-the generated client configs, and losing the last in-sync replica then loses nothing acknowledged; one lost
-controller leaves metadata served, a lost majority does not, and the quorum recovers; a restarted controller
-and broker keep their data and directory.id byte for byte.
+`durability,kraft` target (kraft.py: fixed cluster id, small heaps), started as their StatefulSets' templates say
+through the same harness as the ZooKeeper-mode tests. Proves: storage formatted at start with the pinned cluster
+id, metadata.version 4.1-IV1, kraft.version 0; the ZooKeeper-mode durability promises with the generated client
+configs (acks=all writes survive a broker loss; min.insync.replicas refuses writes with two brokers down, and
+losing the last in-sync one loses nothing acknowledged); metadata served with one controller lost, not with a
+majority lost, and again once it returns; a restarted controller and broker keep data and directory.id byte for
+byte; a controller on a replaced (empty) disk formats only once the leader reports a majority, then rejoins.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,8 +36,10 @@ from .kraft import (
     metadata_segments,
     new_topic,
     node_id,
+    only_copy_on,
     parse_meta,
     partitions,
+    produce_acked,
     quorum_status,
     read_back,
     wait_for_isr,
@@ -141,9 +142,8 @@ def test_generated_java_client_configs_move_messages(whole: PodCluster) -> None:
     wait_for_isr(whole, topic, all_brokers(whole))
     producer, consumer = whole.target.file("producer.properties"), whole.target.file("consumer.properties")
     bootstrap = whole.generated_client_config("producer.json")["bootstrap.servers"]
-    produced = client_java(
-        whole, JAVA_PRODUCER, producer_args(bootstrap, topic, producer), "".join(f"{m}\n" for m in lines)
-    )
+    stdin = "".join(f"{m}\n" for m in lines)
+    produced = client_java(whole, JAVA_PRODUCER, producer_args(bootstrap, topic, producer), stdin)
     assert produced.returncode == 0 and "Error when sending message" not in produced.stderr, produced.describe()
     assert config_warnings(produced.stderr) == [], produced.describe()
     assert unmatched(producer, effective_config(produced.stderr, "ProducerConfig")) == {}
@@ -167,9 +167,7 @@ def test_min_insync_replicas_refuses_writes_then_the_last_in_sync_replica_dies(
     topic, producer = "two-down", whole.generated_client_config("producer.json")
     assert new_topic(whole, topic, PARTITIONS)["created"]
     wait_for_isr(whole, topic, all_brokers(whole))
-    before = whole.run_client("produce", {"config": producer, "topic": topic, "keys": KEYS, "count": 120}, "before")
-    acked = {(r["key"], r["seq"]) for r in before["acked"]}
-    assert len(acked) == 120 and not before["failed"], before["failed"][:5]
+    acked = produce_acked(whole, topic, KEYS, 120)
     survivor, stopped = whole.brokers[0], whole.brokers[1:]
     for pod in stopped:
         pod.delete(grace_cap_s=60)
@@ -251,19 +249,7 @@ def test_restarted_controller_and_broker_keep_data_and_directory_id(
     controller's metadata log still holds what it held, and the broker's only copy of a topic reads back."""
     controller, broker = whole.controllers[-1], whole.brokers[-1]
     topic = "kept"
-    bootstrap = whole.generated_client_config("producer.json")["bootstrap.servers"]
-    whole.run_client(
-        "create-topic",
-        {"bootstrap": bootstrap, "topic": topic, "assignment": [[node_id(whole, broker)]],
-         "config": {"min.insync.replicas": "1"}},
-        f"create-{topic}",
-    )  # fmt: skip
-    produced = whole.run_client(
-        "produce", {"config": whole.generated_client_config("producer.json"), "topic": topic, "keys": KEYS,
-                    "count": 200}, f"produce-{topic}",
-    )  # fmt: skip
-    acked = {(r["key"], r["seq"]) for r in produced["acked"]}
-    assert len(acked) == 200 and not produced["failed"], produced["failed"][:5]
+    acked = only_copy_on(whole, broker, topic, KEYS, 200)
     meta_before = {p.name: meta_properties(p) for p in (controller, broker)}
     segments_before = metadata_segments(controller)
     for pod in (controller, broker):
@@ -284,3 +270,31 @@ def test_restarted_controller_and_broker_keep_data_and_directory_id(
                                                                     sum(map(len, segments_after.values()))))  # fmt: skip
     read = {(r["key"], r["seq"]) for r in read_back(whole, topic, 1)}
     assert acked - read == set(), f"{len(acked - read)} acknowledged records lost with the broker pod"
+
+
+def test_a_controller_on_an_empty_volume_rejoins_once_the_leader_reports_a_majority(
+    whole: PodCluster, record_finding: Recorder
+) -> None:
+    """A controller's disk replaced ([hw41] "Replace KRaft Controller Disk"): its pod deleted and its PVC
+    emptied. The start script asks the quorum before it formats (docs/kraft.md 3, step 4): the leader reports
+    the two other voters caught up, a majority of 3, so it formats (the same cluster and node id, a new
+    directory.id) and the node catches up as a voter."""
+    victim = whole.controllers[1]
+    old = parse_meta(meta_properties(victim))
+    victim.delete()
+    shutil.rmtree(victim.claim_dir("data"))
+    victim.start_container()
+    whole.wait_ready([victim], 300)
+    wait_voters_caught_up(whole)
+    assert victim.container is not None
+    output = victim.container.output()
+    me = node_id(whole, victim)
+    decision = re.search(
+        rf"leader \d+ reports 2 voters other than {me} caught up .*a majority of 3: formatting now", output
+    )
+    assert decision is not None and FORMATTED in output, victim.container.describe()
+    record_finding("format-check on the empty volume", decision[0])
+    new = parse_meta(meta_properties(victim))
+    assert (new["cluster.id"], new["node.id"]) == (old["cluster.id"], old["node.id"]) == (CLUSTER_ID, str(me))
+    assert new["directory.id"] != old["directory.id"], "a replaced disk got the old disk's directory.id"
+    assert new_topic(whole, "after-disk-replaced", PARTITIONS)["created"]
