@@ -6,9 +6,10 @@ named after it, so a render that drops or renames a pod orphans a broker's data:
 nothing mounts them, and the replicas they held must be rebuilt elsewhere. `render` compares what it
 is about to write with the target already on disk and refuses such a change unless told. Two KRaft
 changes are refused as well: another kafka.clusterId (every volume is the old cluster's, as after a
-rename; lifted by the flag like one), and another controller count, which the flag does not lift: the
-voters are static (docs/kraft.md 1), so a changed voter set is a reconfiguration no roll performs. And
-one change is said rather than refused: min.insync.replicas, which with ELR the files no longer set.
+rename; lifted by the flag like one), and another voter set (a controller count, or the combined node in a
+dedicated controller's place), which the flag does not lift: the voters are static (docs/kraft.md 1), so a
+changed voter set is a reconfiguration no roll performs. And one change is said rather than refused:
+min.insync.replicas, which with ELR the files no longer set.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from generator.target import Build
 
 ALLOW_FLAG = "--allow-identity-change"
-CONTROLLER = "controller"  # the role the controllers component gives its pods (Component.identities)
+BROKER_PROPERTIES = "config/server.properties"  # the brokers' file, in a target's folder and its render
 
 
 @dataclass(frozen=True)
@@ -122,12 +123,13 @@ def guard(target_dir: Path, result: Build, allow_identity_change: bool) -> list[
     """What `render` (and `check --fix`) must know before writing `result` over the target in `target_dir`:
     raises on a change that loses data or breaks the cluster's identity, returns the warnings of a change
     the files alone do not make."""
-    before, after = on_disk(target_dir), identities(result.manifests.values())
-    kafka = result.merged.params["kafka"]
+    before = on_disk(target_dir)
+    kraft = result.merged.params["kafka"].get("mode") == "kraft"
     # What the target on disk was rendered with; only a KRaft render needs it (a ZooKeeper one never reads it)
-    recorded = (recorded_params(target_dir).get("kafka") or {}) if kafka.get("mode") == "kraft" else {}
+    recorded = (recorded_params(target_dir).get("kafka") or {}) if kraft else {}
     was_kraft = recorded.get("mode") == "kraft"
-    refuse_changed_voters(target_dir, result, before, after)
+    if was_kraft:
+        refuse_changed_voters(target_dir, result)
     if not allow_identity_change:
         if was_kraft:
             refuse_changed_cluster_id(target_dir, result, recorded.get("clusterId"))
@@ -135,19 +137,47 @@ def guard(target_dir: Path, result: Build, allow_identity_change: bool) -> list[
     return min_insync_changes(target_dir, result, recorded) if was_kraft else []
 
 
-def refuse_changed_voters(
-    target_dir: Path, result: Build, before: dict[str, PodIdentity], after: dict[str, PodIdentity]
-) -> None:
-    """Static voters (controller.quorum.voters) fix the controller count for the cluster's life: a changed
-    voter set needs the one-way move to a dynamic quorum first (docs/kraft.md 1). Refused whatever the flag."""
-    had, has = (sum(i.role == CONTROLLER for i in pods.values()) for pods in (before, after))
-    if had and has and had != has:
-        raise GeneratorError(
-            f"controllers.replicas: {has} on the KRaft target in {target_dir}, whose {had} controllers are static "
-            f"voters: every node's controller.quorum.voters names those {had}, and changing the voter set is a "
-            f"quorum reconfiguration, not a render ({ALLOW_FLAG} does not lift this; docs/kraft.md 1); allowed: "
-            f"{had}, or a new cluster in another target (set by {result.merged.source_of('controllers.replicas')})"
-        )
+def refuse_changed_voters(target_dir: Path, result: Build) -> None:
+    """Static voters (controller.quorum.voters, the same line in every node's file) are the cluster's for
+    life: changing them needs the one-way move to a dynamic quorum first (docs/kraft.md 1), so another count,
+    or broker 0 as the combined controller instead of dedicated ones (or back), is refused whatever the flag.
+    Read from the brokers' server.properties, which names the voters in both layouts."""
+    try:
+        old = (target_dir / BROKER_PROPERTIES).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # no voter line to keep
+    had, has = _voters(old), _voters(result.files.get(BROKER_PROPERTIES, ""))
+    if not had or not has or had == has:
+        return
+    lift = f"changing the voter set is a quorum reconfiguration, not a render ({ALLOW_FLAG} does not lift this; "
+    if len(had) != len(has):
+        key, value, allowed = "controllers.replicas", str(len(has)), str(len(had))
+        who = f"whose {len(had)} controllers are static voters" if len(had) > 1 else "whose one controller is its voter"
+    else:  # the same count, 1: broker 0 as the combined controller in a dedicated one's place, or back
+        key, value, allowed = "controllers.combined", _word(_combined(has)), _word(_combined(had))
+        who = "whose voter is broker 0 itself" if _combined(had) else "whose voter is its controller"
+    raise GeneratorError(
+        f"{key}: {value} on the KRaft target in {target_dir}, {who}: every node's controller.quorum.voters names "
+        f"{'it' if len(had) == 1 else 'them'}, and {lift}docs/kraft.md 1); allowed: {allowed}, or a new cluster in "
+        f"another target (set by {result.merged.source_of(key)})"
+    )
+
+
+def _voters(properties: str) -> tuple[int, ...]:
+    """The node ids of controller.quorum.voters (id@host:port,...); empty without the key."""
+    for line in properties.splitlines():
+        if line.startswith("controller.quorum.voters="):
+            ids = (voter.split("@", 1)[0] for voter in line.split("=", 1)[1].split(","))
+            return tuple(int(node) for node in ids if node.isdigit())  # a hand-edited file: what can be read
+    return ()
+
+
+def _combined(voters: tuple[int, ...]) -> bool:
+    return voters == (0,)  # broker 0 (node 0) votes; dedicated controllers are 3000 + ordinal
+
+
+def _word(flag: bool) -> str:
+    return "true" if flag else "false"
 
 
 def refuse_changed_cluster_id(target_dir: Path, result: Build, old: Any) -> None:

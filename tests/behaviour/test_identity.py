@@ -37,9 +37,9 @@ def render(run: Run, *sets: str, profiles: str = KRAFT, allow: bool = False) -> 
 def voters_line(had: int, has: int, layer: str) -> str:
     return (
         f"error: controllers.replicas: {has} on the KRaft target in output/{KRAFT.replace(',', '+')}, whose {had} "
-        f"controllers are static voters: every node's controller.quorum.voters names those {had}, and changing the "
-        "voter set is a quorum reconfiguration, not a render (--allow-identity-change does not lift this; "
-        f"docs/kraft.md 1); allowed: {had}, or a new cluster in another target (set by {layer})"
+        "controllers are static voters: every node's controller.quorum.voters names them, and changing the voter "
+        "set is a quorum reconfiguration, not a render (--allow-identity-change does not lift this; docs/kraft.md "
+        f"1); allowed: {had}, or a new cluster in another target (set by {layer})"
     )
 
 
@@ -58,6 +58,41 @@ def test_a_changed_controller_count_is_refused_even_with_the_flag(run: Run, repo
             refused.stderr
         )
         assert not [line for line in refused.stderr.splitlines() if line.startswith("error:")][:-1]
+        assert snapshot(repo / "output") == before
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "line"),
+    [
+        (
+            "true",
+            "false",
+            "error: controllers.combined: false on the KRaft target in output/development+kraft, whose voter is "
+            "broker 0 itself: every node's controller.quorum.voters names it, and changing the voter set is a quorum "
+            "reconfiguration, not a render (--allow-identity-change does not lift this; docs/kraft.md 1); allowed: "
+            "true, or a new cluster in another target (set by --set controllers.combined=false)",
+        ),
+        (
+            "false",
+            "true",
+            "error: controllers.combined: true on the KRaft target in output/development+kraft, whose voter is its "
+            "controller: every node's controller.quorum.voters names it, and changing the voter set is a quorum "
+            "reconfiguration, not a render (--allow-identity-change does not lift this; docs/kraft.md 1); allowed: "
+            "false, or a new cluster in another target (set by --set controllers.combined=true)",
+        ),
+    ],
+)
+def test_the_combined_node_and_a_dedicated_controller_are_not_swapped(
+    run: Run, repo: Path, first: str, then: str, line: str
+) -> None:
+    """Development: broker 0 as the only voter (controllers.combined) and one dedicated controller (node 3000)
+    are one voter each, but not the same one: the voter set changes, so neither way is written."""
+    assert render(run, f"controllers.combined={first}", profiles="development,kraft").exit_code == 0
+    before = snapshot(repo / "output")
+    for allow in (False, True):
+        refused = render(run, f"controllers.combined={then}", profiles="development,kraft", allow=allow)
+        assert refused.exit_code == 2
+        assert [text for text in refused.stderr.splitlines() if text.startswith("error:")] == [line]
         assert snapshot(repo / "output") == before
 
 
