@@ -18,8 +18,8 @@ mode="${1:-ready}"
 config="${KAFKA_CONFIG:-/config/server.properties}"
 window=2000
 
-# A request: size, api key, version, correlation id 1, client id "ready", the header's tagged fields
-# (flexible versions only), then the body (all hex).
+# A request: size, api key, version, correlation id 1, client id "ready", then $3 (hex): for a flexible
+# version the header's tagged fields first, then the body.
 request() {
   local hex
   hex=$(printf "%04x%04x%08x%04x%s%s" "$1" "$2" 1 5 7265616479 "$3")
@@ -38,7 +38,8 @@ response() {
 case "$mode" in
   _ask)  # one DescribeQuorum exchange with host $2, port $3 (run under timeout by the modes below)
     exec 3<>"/dev/tcp/$2/$3"
-    # topics: [__cluster_metadata: partitions [0]]; compact arrays and strings carry length + 1
+    # no header tags; topics [__cluster_metadata: partitions [0]] (compact arrays and strings carry length + 1),
+    # then the tags of the partition, the topic and the body
     request 55 1 "00""02""135f5f636c75737465725f6d65746164617461""02""00000000""00""00""00"
     response
     exit 0
