@@ -362,3 +362,11 @@ def test_a_combined_node_among_more_brokers() -> None:
         "register."
     )
     assert b.lines()[-1].endswith("; the only controller is broker 0 itself: a drain alone takes the quorum")
+
+
+def test_every_sentence_of_development_kraft() -> None:
+    """R09, R10: what `render development,kraft` (the combined node) says in README.md and params.yaml."""
+    result = build(Request("development,kraft", sets=(f"kafka.clusterId={KRAFT_CLUSTER_ID}",)))
+    readme = [line for line in result.files["README.md"].splitlines() if line.startswith("- ")]
+    assert readme[: len(COMBINED)] == [f"- {line}" for line in COMBINED]
+    assert all(f"#   {line}" in result.files["params.yaml"] for line in COMBINED)
