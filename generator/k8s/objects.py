@@ -156,4 +156,4 @@ def cpu_millicores(quantity: str | int) -> Decimal:
 
 def whole_cores(quantity: str | int) -> int:
     """The CPU cores a quantity grants in full, at least 1: '4' -> 4, '2500m' -> 2, '500m' -> 1."""
-    return max(int(cpu_millicores(quantity) // 1000), 1)
+    return max(int(cpu_millicores(quantity)) // 1000, 1)  # int(): exact at any size, unlike Decimal's //
