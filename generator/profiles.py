@@ -7,7 +7,6 @@ remembers each layer that set it, so `explain` and params.yaml can say why a val
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from deepmerge import Merger
 
 from generator.annotations import Note, notes_for
 from generator.errors import ProfileError, shown
-from generator.yamlio import load_set_value, load_yaml_mapping
+from generator.yamlio import load_set_value, load_yaml_mapping, plain_copy
 
 BASE = "base"
 META_KEYS = ("summary", "aliases")  # describe a profile; never parameters
@@ -165,7 +164,7 @@ def set_layer(assignment: str, current: Mapping[str, Any], free_maps: frozenset[
 
 def apply(params: Mapping[str, Any], layer: Layer) -> dict[str, Any]:
     """`params` with one more layer merged on top, as new objects: what the next --set is split against."""
-    merged: dict[str, Any] = _merger(layer.source).merge(copy.deepcopy(dict(params)), copy.deepcopy(dict(layer.data)))
+    merged: dict[str, Any] = _merger(layer.source).merge(plain_copy(dict(params)), plain_copy(dict(layer.data)))
     return merged
 
 
@@ -174,7 +173,7 @@ def merge(layers: Sequence[Layer]) -> Merged:
     params: dict[str, Any] = {}
     provenance: dict[str, list[tuple[str, Any]]] = {}
     for layer in layers:
-        params = _merger(layer.source).merge(params, copy.deepcopy(dict(layer.data)))
+        params = _merger(layer.source).merge(params, plain_copy(dict(layer.data)))
         for key, value in _leaves(layer.data):
             provenance.setdefault(key, []).append((layer.source, value))
     kinds = {layer.source: layer.kind for layer in layers}
