@@ -1,6 +1,7 @@
 """Stand-ins for the files of the Kafka and ZooKeeper distributions that are not on Maven Central.
 
-THE ONLY PART OF THE POD-SPEC HARNESS THAT COMES NEITHER FROM THE RENDERED POD SPEC NOR FROM THE ARTIFACTS.
+THE ONLY PART OF THE POD-SPEC HARNESS THAT COMES NEITHER FROM THE RENDERED POD SPEC NOR FROM THE ARTIFACTS
+(with standins_kafka4.py, its counterpart for the Kafka 4.x images of KRaft targets).
 The images unpack the release tarballs; the jars come from Maven (artifacts.py), but the tarballs' bin/
 scripts and default config files do not. These are our own scripts, written to honour the environment
 contract of the upstream ones (read from, and named beside each script):
