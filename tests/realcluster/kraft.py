@@ -45,8 +45,8 @@ TOOL_ENV = ("-u", "KAFKA_GC_LOG_OPTS", "-u", "KAFKA_LOG4J_OPTS", "KAFKA_HEAP_OPT
 TOOL_TIMEOUT_S = 90.0
 
 
-def kraft_target(out: Path) -> Target:
-    return rendered_target(PROFILES, out, SETS)
+def kraft_target(out: Path, profiles: str = PROFILES) -> Target:
+    return rendered_target(profiles, out, SETS)
 
 
 def node_id(cluster: PodCluster, pod: Pod) -> int:
