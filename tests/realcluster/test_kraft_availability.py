@@ -2,7 +2,8 @@
 budget, as test_failure_budget.py runs it in ZooKeeper mode. min.insync.replicas 1: writes go on with two of
 three brokers down; unclean leader election on: when the last in-sync broker dies and the two stale ones come
 back, a stale replica takes over. The budget (generator/budget.py) promises what is then lost: every write
-acknowledged by the lone leader meanwhile. 3 controllers + 3 brokers (kraft.py's sets); one test, one cluster.
+acknowledged by the lone leader meanwhile. 3 controllers + 3 brokers (kraft.py's sets), one cluster; before the
+faults, every process is shown to read the rendered files unchanged (docs/kraft.md 3's test).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ pytestmark = [pytest.mark.realcluster, pytest.mark.slow]
 PROFILES = "high-availability,kraft"
 PARTITIONS = 3
 KEYS = [f"key-{n:02d}" for n in range(12)]
+GENERATED = "/tmp/kafka/server.properties"  # ${TMPDIR:-/tmp}/kafka/server.properties; the pods set no TMPDIR
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,34 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodCluster]:
     workdir = tmp_path_factory.mktemp("kraft-ha-pods")
     with running_pods(target, workdir, zookeepers=0, brokers=BROKERS, controllers=CONTROLLERS) as started:
         yield started
+
+
+def test_processes_read_the_rendered_files(cluster: PodCluster) -> None:
+    """Each container sees its ConfigMap files byte for byte; the file the server and the storage tool read is
+    the ConfigMap's server.properties plus exactly the lines the start script derives (node.id,
+    advertised.listeners, and broker.rack for brokers); the JVM is kafka.Kafka on that file with the pod's heap."""
+    domain = cluster.target.params["cluster"]["clusterDomain"]
+    for pod in cluster.all_pods():
+        assert pod.container is not None
+        config_map = next(v["configMap"]["name"] for v in pod.set.volumes().values() if "configMap" in v)
+        data = cluster.manifests.config_map(config_map)["data"]
+        mount = next(m["mountPath"] for m in pod.spec.spec["volumeMounts"] if m["name"] == "config")
+        for key, text in data.items():
+            seen = pod.container.exec(["/bin/cat", f"{mount}/{key}"], timeout=30)
+            assert seen.returncode == 0 and seen.output == text, f"{pod.name}: {mount}/{key} differs"
+        ns, me = pod.identity.namespace, node_id(cluster, pod)
+        if pod in cluster.controllers:
+            host = f"CONTROLLER://{pod.name}.{pod.set.service_name}.{ns}.svc.{domain}:{pod.spec.port('controller')}"
+            derived = [f"node.id={me}", f"advertised.listeners={host}"]
+        else:
+            host = f"PLAINTEXT://{pod.name}.{ns}.svc.{domain}:{pod.spec.port('kafka')}"
+            zone = pod.identity.labels["topology.kubernetes.io/zone"]
+            derived = [f"node.id={me}", f"advertised.listeners={host}", f"broker.rack={zone}"]
+        written = pod.container.exec(["/bin/cat", GENERATED], timeout=30)
+        assert written.output == data["server.properties"] + "".join(f"{line}\n" for line in derived), pod.name
+        java = next(w for w in map(pod.container.cmdline, pod.container.process_ids()) if w and w[0].endswith("/java"))
+        assert java[-2:] == ["kafka.Kafka", GENERATED], (pod.name, java[-3:])
+        assert all(flag in java for flag in pod.env()["KAFKA_HEAP_OPTS"].split()), (pod.name, java)
 
 
 def test_two_brokers_down_then_the_last_in_sync_one(cluster: PodCluster, record_finding: Recorder) -> None:
