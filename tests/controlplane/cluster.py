@@ -93,6 +93,14 @@ class Cluster:
                 return False
         return True
 
+    def budgets_healthy(self, names: list[str]) -> bool:
+        """Every budget counts all the pods it expects as healthy (the state after a settled rollout)."""
+        for name in names:
+            status = self.pdb(name).get("status", {})
+            if not status.get("expectedPods") or status.get("currentHealthy") != status.get("expectedPods"):
+                return False
+        return True
+
     def describe(self) -> str:
         """What a person debugging a failure would look at first."""
         parts = []

@@ -9,7 +9,7 @@ from typing import Any
 
 from .controlplane import ControlPlane
 from .processes import wait_for
-from .target import Obj, Target, broker_sets, of_kind
+from .target import Obj, Target, broker_sets, of_kind, quorum_sets
 
 OWNED = "kafka-profiles.test/owned"  # every object the layout makes, so a reset finds them all
 DEFAULT_CLASS = "standard"  # the name kind and minikube give their default class
@@ -45,8 +45,9 @@ def plan(target: Target) -> Layout:
     if is_single_node(target):
         return Layout((), ("dev-node",), {})
     zones = tuple(target.params["cluster"]["zones"])
-    largest = max(scaled_brokers(target), int(target.params["zookeeper"]["replicas"]))
-    per_zone = math.ceil(largest / len(zones))  # one broker and one server per node at most
+    quorum = [int(s["spec"]["replicas"]) for s in quorum_sets(target.statefulsets)]
+    largest = max(scaled_brokers(target), *quorum)
+    per_zone = math.ceil(largest / len(zones))  # one broker and one quorum member (server, controller) per node at most
     nodes = {f"node-{zone}-{i}": zone for zone in zones for i in range(per_zone)}
     return Layout(zones, tuple(nodes), nodes)
 

@@ -10,7 +10,7 @@ from .cluster import Cluster
 from .controlplane import ControlPlane
 from .disruption import cordon, release
 from .stages import HOLD_LABEL
-from .target import Obj, Target, broker_sets, of_kind, pdb_of, zookeeper_sets
+from .target import BROKERS, Obj, Target, broker_sets, of_kind, pdb_of, quorum_component, quorum_sets
 
 SETTLE_BASE_S = 120.0
 SETTLE_PER_POD_S = 20.0
@@ -35,8 +35,18 @@ class TargetRun:
         return [s["metadata"]["name"] for s in broker_sets(self.objects)]
 
     @property
-    def zookeeper_sets(self) -> list[str]:
-        return [s["metadata"]["name"] for s in zookeeper_sets(self.objects)]
+    def quorum(self) -> str:
+        """The component of the target's metadata quorum: 'zookeeper' or 'kafka-controller'."""
+        return quorum_component(self.objects)
+
+    @property
+    def quorum_sets(self) -> list[str]:
+        return [s["metadata"]["name"] for s in quorum_sets(self.objects)]
+
+    @property
+    def members(self) -> tuple[str, str]:
+        """The components a budget protects: the brokers and the quorum."""
+        return (BROKERS, self.quorum)
 
     @property
     def statefulsets(self) -> list[str]:
@@ -76,8 +86,12 @@ class TargetRun:
         result = self.cluster.apply(self.target.folder, "--server-side", "--force-conflicts")
         assert result.returncode == 0, f"apply {self.target.folder}: {result.stderr}"
         self.cluster.wait_settled(self.statefulsets, self.settle_timeout())
-        budgets = [self.pdb(c)["metadata"]["name"] for c in ("kafka", "zookeeper")]
+        budgets = [self.pdb(c)["metadata"]["name"] for c in self.members]
         self.cluster.wait("budgets observed", lambda: self.cluster.budgets_current(budgets), 60)
+        # Every pod is Ready, so every budget must count all its pods healthy before a test asks it: a
+        # disruption controller slow to see a roll's last pod (seen under load after a broker roll) would
+        # otherwise answer the first eviction from the state before.
+        self.cluster.wait("budgets count every pod healthy", lambda: self.cluster.budgets_healthy(budgets), 120)
 
     def forget_update_managers(self) -> None:
         """Keep only server-side-apply owners of every set: after `kubectl rollout undo` (an Update by

@@ -19,6 +19,8 @@ from .binaries import REPO
 OUTPUT = REPO / "output"
 CLI = REPO / ".venv" / "bin" / "kafka-profiles"
 Obj = dict[str, Any]
+BROKERS = "kafka"  # the brokers' app.kubernetes.io/name; the quorum is one of QUORUM_NAMES
+QUORUM_NAMES = {"zookeeper": "ZooKeeper servers", "kafka-controller": "KRaft controllers"}
 
 
 def committed_targets() -> list[str]:
@@ -68,6 +70,15 @@ class Target:
         budget: Obj = json.loads(out)["failureBudget"]
         return budget
 
+    def voluntary_disruption(self, member: str) -> int:
+        """The voluntary disruptions `explain` states for the brokers or the quorum (the budget's zookeeper_*
+        numbers count whichever quorum `metadata_quorum` names: ZooKeeper's servers or the controllers)."""
+        if member == BROKERS:
+            return int(self.budget["broker_voluntary_disruption"])
+        quorum = {"zookeeper": "zookeeper", "kafka-controller": "controllers"}[member]
+        assert self.budget["metadata_quorum"] == quorum, f"the budget counts {self.budget['metadata_quorum']}"
+        return int(self.budget["zookeeper_voluntary_disruption"])
+
     @cached_property
     def namespace(self) -> str:
         namespace: str = _load(self.folder / "kustomization.yaml")["namespace"]
@@ -75,6 +86,12 @@ class Target:
 
     def objects(self, kubectl: Path) -> list[Obj]:
         return build_objects(kubectl, self.folder)
+
+    @cached_property
+    def statefulsets(self) -> list[Obj]:
+        """The StatefulSets as committed (read from the files, no kubectl): what the layout is planned for."""
+        found = [_load(p) for p in sorted((self.folder / "kubernetes").rglob("*.yaml"))]
+        return of_kind([o for o in found if isinstance(o, dict)], "StatefulSet")
 
     def rerender(self, workdir: Path, *sets: str) -> Target:
         """The same render command with more --set, into a folder of the test's own (never output/)."""
@@ -104,17 +121,32 @@ def of_kind(objects: list[Obj], kind: str) -> list[Obj]:
 
 
 def component(obj: Obj) -> str:
-    """'kafka' or 'zookeeper': the app.kubernetes.io/name label every rendered object carries."""
+    """'kafka' (brokers), 'zookeeper' or 'kafka-controller': the app.kubernetes.io/name label every rendered
+    object carries."""
     name: str = obj["metadata"].get("labels", {}).get("app.kubernetes.io/name", "")
     return name
 
 
 def broker_sets(objects: list[Obj]) -> list[Obj]:
-    return [o for o in of_kind(objects, "StatefulSet") if component(o) == "kafka"]
+    return [o for o in of_kind(objects, "StatefulSet") if component(o) == BROKERS]
 
 
-def zookeeper_sets(objects: list[Obj]) -> list[Obj]:
-    return [o for o in of_kind(objects, "StatefulSet") if component(o) == "zookeeper"]
+def quorum_sets(objects: list[Obj]) -> list[Obj]:
+    """The metadata quorum's sets: the ZooKeeper ensemble (ZooKeeper mode) or the KRaft controllers."""
+    return [o for o in of_kind(objects, "StatefulSet") if component(o) in QUORUM_NAMES]
+
+
+def quorum_component(objects: list[Obj]) -> str:
+    """Which quorum the target has, asked of its objects: exactly one of ZooKeeper and the controllers."""
+    found = sorted({component(o) for o in quorum_sets(objects)})
+    assert len(found) == 1, f"expected one quorum (ZooKeeper or KRaft controllers), found {found}"
+    return found[0]
+
+
+def spare_members(statefulset: Obj) -> int:
+    """Quorum members that can be down with a majority of the set's replicas still up."""
+    replicas = int(statefulset["spec"]["replicas"])
+    return replicas - (replicas // 2 + 1)
 
 
 def pdb_of(objects: list[Obj], name: str) -> Obj:
