@@ -298,15 +298,15 @@ def _issue_10(now: dict[str, Any], before: dict[str, Any]) -> list[str]:
             else f"The bound does not hold by wall time for: {'; '.join(failed)}."
         ),
         "",
-        "Why a render costs more than before the redesign: its start-up imports about 25 more small modules (the "
-        "engine, generator/k8s, one package per component, among them the KRaft controllers component that a "
-        "ZooKeeper-mode target leaves disabled but still imports and whose parameters it still validates), "
-        "and each render runs about twenty more rules, checks a minimum on every numeric catalog key it uses "
-        "and writes about 30 more lines into params.yaml and README.md (the image, scheduling and KRaft "
-        "parameters). A warm render in one process costs the same as before (about 15 ms); what a whole "
-        "process adds is mostly those imports, about 20 ms. The spread between runs on this shared machine is "
-        "as large as the difference: four runs of this comparison at nearly the same code gave -3% to +28% for "
-        "(a), and the parallel check moves with the machine's other load (two workers on two cores).",
+        "What the redesign adds to a render (and what the cuts below pay for): its start-up imports about 25 more"
+        " small modules (the engine, generator/k8s, one package per component, among them the KRaft controllers "
+        "component that a ZooKeeper-mode target leaves disabled but still imports and whose parameters it still "
+        "validates), and each render runs about twenty more rules, checks a minimum on every numeric catalog key "
+        "it uses and writes about 30 more lines into params.yaml and README.md (the image, scheduling and KRaft "
+        "parameters). A warm render in one process costs the same as before (about 15 ms); what a whole process "
+        "adds is mostly those imports, about 20 ms. The spread between runs on this shared machine is as large as"
+        " the difference: four runs of this comparison at nearly the same code gave -3% to +28% for (a), and the "
+        "parallel check moves with the machine's other load (two workers on two cores)."
         "",
         "What pays for it (after the first measurement over the bound): a re-render that changes nothing "
         "touches no file (no staging tree, no fsync of every file: the head-to-head re-renders a target on "
