@@ -128,16 +128,6 @@ def pdb_keeps_quorum(models: Models, where: Where) -> Iterator[Finding]:
 
 
 EXAMPLE_CLUSTER_ID = "MkU3OEVBNTcwNTJENDM2Qg"  # profiles/kraft.yaml's, so that the example targets render
-PREVIEW = (
-    "kraft is a preview: its objects pass the API schemas and the invariants, but its run-time proofs are not "
-    "complete yet (what is and is not proven: docs/kraft.md, Implementation; issue #12); allowed: zookeeper for "
-    "a cluster that must not lose data"
-)
-
-
-def kraft_is_a_preview(models: Models, where: Where) -> Iterator[Finding]:
-    """Said on every KRaft render (an error under --strict) until the run-time proofs exist."""
-    yield where.warning("kafka.mode", PREVIEW, "C07")
 
 
 def cluster_id_not_the_example(models: Models, where: Where) -> Iterator[Finding]:
@@ -155,6 +145,5 @@ RULES: tuple[Rule, ...] = (
     combined_only_for_one_development_broker,
     controller_count,
     pdb_keeps_quorum,
-    kraft_is_a_preview,
     cluster_id_not_the_example,
 )
