@@ -210,7 +210,7 @@ def read_all(
     consumer = new_consumer(generated, log, group=f"realcluster-read-{topic}-{next(_ids)}")
     try:
         assigned = [TopicPartition(topic, p, OFFSET_BEGINNING) for p in range(partitions)]
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=15)[1] for p in range(partitions)}
+        ends = {p: _high_watermark(consumer, topic, p) for p in range(partitions)}
         consumer.assign(assigned)
         positions = dict.fromkeys(range(partitions), 0)
         records: list[Record] = []
@@ -230,6 +230,22 @@ def read_all(
         return records
     finally:
         consumer.close()
+
+
+# Right after a leader election a new consumer's metadata may not hold the partition or its leader yet
+# (librdkafka answers locally); the question is what the partition holds once its leader is known.
+_NOT_YET = (KafkaError._UNKNOWN_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.NOT_LEADER_FOR_PARTITION)
+
+
+def _high_watermark(consumer: Consumer, topic: str, partition: int, timeout: float = 30.0) -> int:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return int(consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=15)[1])
+        except KafkaException as error:
+            if error.args[0].code() not in _NOT_YET or time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def admin(bootstrap: str, log: RdkafkaLog) -> AdminClient:
